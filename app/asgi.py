@@ -1,0 +1,106 @@
+"""create_app(): the one place where settings, database, plugins, routes, templates,
+middleware and error pages are wired together. No request logic lives here."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.logging import LoggingConfig
+from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from app import db, i18n
+from app.routes import account, admin, auth, desk, home, people, pwa
+from app.routes.access import PUBLIC, access_guard
+from app.routes.errors import HANDLERS
+from app.routes.middleware import session_middleware
+from app.routes.templating import template_globals
+from app.services import schema
+from app.settings import Settings, get_settings
+
+HERE = Path(__file__).parent
+CSRF_COOKIE = "gp_csrf"
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html", "xml", "svg"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(template_globals())
+    return env
+
+
+def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> Litestar:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.start(settings)
+        if check_schema:
+            await schema.check()  # refuse to serve a database without our tables
+        try:
+            yield
+        finally:
+            await db.stop()
+
+    return Litestar(
+        route_handlers=[
+            *pwa.HANDLERS,
+            *auth.HANDLERS,
+            *account.HANDLERS,
+            *home.HANDLERS,
+            *admin.HANDLERS,
+            *people.HANDLERS,
+            *desk.HANDLERS,
+            create_static_files_router(
+                path="/static",
+                directories=[HERE / "static"],
+                opt={"roles": PUBLIC},
+                include_in_schema=False,
+                cache_control=CacheControlHeader(max_age=3600, public=True),
+            ),
+        ],
+        lifespan=[lifespan],
+        guards=[access_guard],
+        middleware=[session_middleware],
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        plugins=[HTMXPlugin()],
+        request_class=HTMXRequest,
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE,
+            cookie_httponly=True,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(make_environment()),
+        ),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level.upper(), "handlers": ["queue_listener"]},
+            log_exceptions="never",
+        ),
+        openapi_config=None,
+        debug=False,
+    )
+
+
+def app_from_env() -> Litestar:
+    """For ``uvicorn app.asgi:app_from_env --factory``."""
+    logging.basicConfig(level=get_settings().log_level.upper())
+    return create_app()

@@ -1,0 +1,1 @@
+"""Piccolo tables, one module per capability. Columns and constraints only: no rules."""

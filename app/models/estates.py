@@ -1,0 +1,43 @@
+"""Estates and their places: buildings, units, gates, lobby desks."""
+
+from piccolo.columns import UUID, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Estate(Table):
+    id = UUID(primary_key=True)
+    name = Varchar(length=120)
+    slug = Varchar(length=60, unique=True, help_text="Short name used in addresses, e.g. harbour-view")
+    timezone = Varchar(length=64, default="Asia/Shanghai")
+    visitor_rules = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Building(Table):
+    id = UUID(primary_key=True)
+    estate = ForeignKey(Estate, on_delete=OnDelete.restrict, null=False, index=True)
+    code = Varchar(length=8, help_text="As written in unit labels: the 5 of 5-2-1301")
+    name = Varchar(length=120, default="")
+
+
+class Unit(Table):
+    id = UUID(primary_key=True)
+    estate = ForeignKey(Estate, on_delete=OnDelete.restrict, null=False, index=True)
+    building = ForeignKey(Building, on_delete=OnDelete.restrict, null=False, index=True)
+    label = Varchar(length=24, help_text="building-entrance-room, e.g. 5-2-1301")
+    fee_status = Varchar(length=16, default="paid", help_text="paid or arrears")
+    fee_note = Text(default="")
+
+
+class Gate(Table):
+    id = UUID(primary_key=True)
+    estate = ForeignKey(Estate, on_delete=OnDelete.restrict, null=False, index=True)
+    name = Varchar(length=80)
+
+
+class LobbyDesk(Table):
+    id = UUID(primary_key=True)
+    estate = ForeignKey(Estate, on_delete=OnDelete.restrict, null=False, index=True)
+    name = Varchar(length=80)

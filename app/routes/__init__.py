@@ -1,0 +1,1 @@
+"""Litestar controllers, one module per capability: parse, check who may, call a service, render."""

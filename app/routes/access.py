@@ -1,0 +1,59 @@
+"""Who may use each route, declared beside the route and enforced here, in one place.
+
+Every handler carries ``opt={"roles": ...}``:
+
+- ``PUBLIC``: anyone, signed in or not (sign-in, enrolment links, the PWA files);
+- ``SIGNED_IN``: any signed-in person (their own account);
+- a set of ``Role``: on a route with an ``{estate}`` path parameter, the person must hold one
+  of them *in that estate*; elsewhere, in some estate.
+
+A person who holds no role in the estate named in the path gets 404, exactly as if the estate
+did not exist; a person of the estate without the right role gets 403. A route without a
+declaration is refused with 500 and fails the authorisation-matrix test.
+"""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from app.domain.roles import Role
+from app.services.scope import Viewer, scope_in
+
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+ANY_ROLE = frozenset(Role)
+STAFF = frozenset(r for r in Role if r.is_staff)
+
+
+class UndeclaredAccess(RuntimeError):
+    pass
+
+
+def declared_roles(handler: BaseRouteHandler):
+    roles = handler.opt.get("roles")
+    if roles is None:
+        raise UndeclaredAccess(f"route {handler.handler_name!r} declares no roles")
+    return roles
+
+
+async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    roles = declared_roles(handler)
+    if roles == PUBLIC:
+        return
+    viewer: Viewer | None = connection.scope.get("user")
+    if viewer is None:
+        raise NotAuthorizedException()
+    if roles == SIGNED_IN:
+        return
+    roles = frozenset(roles)
+    slug = connection.path_params.get("estate")
+    if slug is None:
+        if not viewer.holds_anywhere(roles):
+            raise PermissionDeniedException()
+        return
+    scope = await scope_in(viewer, slug)  # NotFound for an estate the person has no part in
+    connection.state.scope = scope
+    if not scope.roles & roles:
+        raise PermissionDeniedException()

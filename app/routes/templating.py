@@ -1,0 +1,112 @@
+"""What every template may call: static URLs with cache-busting, the bottom navigation,
+language names, and times shown in the estate's time zone.
+
+These are presentation helpers of the routes layer; templates themselves decide nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from app import i18n
+from app.domain.roles import Role
+from app.i18n import N_
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+@lru_cache(maxsize=1)
+def static_version() -> str:
+    """A digest of every static file: changes whenever any of them does (and with it the SW cache)."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(STATIC)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def static_url(path: str) -> str:
+    return f"/static/{path}?v={static_version()}"
+
+
+def static_files() -> list[str]:
+    return sorted(
+        str(p.relative_to(STATIC)) for p in STATIC.rglob("*")
+        if p.is_file() and p.name not in ("LICENSE", "VERSION") and not p.name.endswith(".md")
+    )
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    icon: str
+
+
+ROLE_NAMES = {
+    Role.GATE_GUARD: N_("Gate guard"),
+    Role.PATROL_GUARD: N_("Patrol guard"),
+    Role.RESIDENT: N_("Resident"),
+    Role.FRONT_DESK: N_("Front desk"),
+    Role.SUPERVISOR: N_("Supervisor"),
+    Role.MANAGER: N_("Manager"),
+    Role.ADMIN: N_("Admin"),
+}
+
+RELATION_NAMES = {"owner": N_("Owner"), "tenant": N_("Tenant"), "family": N_("Family member")}
+
+
+def role_name(role: Role | str) -> str:
+    return i18n.gettext(ROLE_NAMES[Role(role)])
+
+
+def relation_name(relation: str) -> str:
+    return i18n.gettext(RELATION_NAMES.get(relation, relation))
+
+
+def nav_items(request) -> list[NavItem]:
+    """The bottom bar: home, the role's main areas, account. Only pages that exist appear."""
+    from litestar.datastructures import State  # noqa: F401  (request.state is a State)
+
+    viewer = request.user if "user" in request.scope else None
+    if viewer is None:
+        return []
+    scope = getattr(request.state, "scope", None)
+    app = request.app
+    items: list[NavItem] = []
+    if scope is not None:
+        slug = scope.estate.slug
+        items.append(NavItem(i18n.gettext("Home"), app.route_reverse("estate_home", estate=slug), "home"))
+        if scope.has(Role.ADMIN):
+            items.append(NavItem(i18n.gettext("Estate"), app.route_reverse("admin_estate", estate=slug), "building"))
+        if scope.has(Role.ADMIN, Role.FRONT_DESK):
+            items.append(NavItem(i18n.gettext("People"), app.route_reverse("people_list", estate=slug), "people"))
+    else:
+        items.append(NavItem(i18n.gettext("Home"), app.route_reverse("root"), "home"))
+    items.append(NavItem(i18n.gettext("Account"), app.route_reverse("account"), "account"))
+    return items
+
+
+def local_time(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def template_globals() -> dict:
+    return {
+        "static_url": static_url,
+        "nav_items": nav_items,
+        "role_name": role_name,
+        "relation_name": relation_name,
+        "local_time": local_time,
+        "current_language": i18n.current_language,
+        "language_names": i18n.LANGUAGE_NAMES,
+        "t": i18n.gettext_in,
+    }

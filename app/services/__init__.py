@@ -1,0 +1,1 @@
+"""Use cases: load through the scope, apply domain rules, write, audit; no web framework here."""

@@ -1,0 +1,127 @@
+"""Who is asking, and what they may see: the one scoping helper every use case goes through.
+
+A ``Viewer`` is a signed-in person with the roles they hold in each estate. A ``Scope`` is that
+person inside one estate. Rows are fetched *through* the scope, so a record of another estate
+(or, for a resident, of another household) is simply not found: the answer is 404, the same as
+for a record that does not exist, and nothing about it leaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeVar
+from uuid import UUID
+
+from piccolo.table import Table
+
+from app.domain.roles import Role
+from app.models.estates import Estate
+from app.models.people import HouseholdMember, Person, RoleGrant
+from app.services.errors import NotFound
+
+T = TypeVar("T", bound=Table)
+
+
+@dataclass(frozen=True)
+class EstateGrant:
+    estate_id: UUID
+    slug: str
+    name: str
+    roles: frozenset[Role]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    person_id: UUID
+    name: str
+    locale: str
+    session_id: UUID
+    grants: dict[str, EstateGrant] = field(default_factory=dict)  # by estate slug
+
+    def holds_anywhere(self, roles: frozenset[Role] | set[Role]) -> bool:
+        return any(g.roles & roles for g in self.grants.values())
+
+    @property
+    def estates(self) -> list[EstateGrant]:
+        return sorted(self.grants.values(), key=lambda g: g.name)
+
+
+async def load_viewer(person_id: UUID, session_id: UUID) -> Viewer | None:
+    person = await Person.select(Person.name, Person.locale, Person.active).where(
+        Person.id == person_id
+    ).first()
+    if person is None or not person["active"]:
+        return None
+    rows = await RoleGrant.select(
+        RoleGrant.role,
+        RoleGrant.estate.id.as_alias("estate_id"),
+        RoleGrant.estate.slug.as_alias("slug"),
+        RoleGrant.estate.name.as_alias("estate_name"),
+    ).where(RoleGrant.person == person_id)
+    by_slug: dict[str, tuple[UUID, str, set[Role]]] = {}
+    for row in rows:
+        entry = by_slug.setdefault(row["slug"], (row["estate_id"], row["estate_name"], set()))
+        entry[2].add(Role(row["role"]))
+    return Viewer(
+        person_id=person_id,
+        name=person["name"],
+        locale=person["locale"],
+        session_id=session_id,
+        grants={
+            slug: EstateGrant(estate_id, slug, name, frozenset(roles))
+            for slug, (estate_id, name, roles) in by_slug.items()
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    viewer: Viewer
+    estate: Estate
+    roles: frozenset[Role]
+
+    @property
+    def person_id(self) -> UUID:
+        return self.viewer.person_id
+
+    @property
+    def estate_id(self) -> UUID:
+        return self.estate.id
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+    async def get(self, table: type[T], row_id: UUID | str) -> T:
+        """A row of this estate by id, or NotFound (for other estates' rows too)."""
+        try:
+            row_uuid = row_id if isinstance(row_id, UUID) else UUID(str(row_id))
+        except ValueError as exc:
+            raise NotFound() from exc
+        row = await table.objects().where(
+            (table._meta.primary_key == row_uuid) & (table.estate == self.estate.id)  # type: ignore[attr-defined]
+        ).first()
+        if row is None:
+            raise NotFound()
+        return row
+
+    def where(self, table: type[Table]):
+        """The condition that keeps a query inside this estate."""
+        return table.estate == self.estate.id  # type: ignore[attr-defined]
+
+    async def household_unit_ids(self) -> set[UUID]:
+        """Units whose household the viewer belongs to in this estate."""
+        rows = await HouseholdMember.select(HouseholdMember.unit).where(
+            (HouseholdMember.person == self.person_id) & (HouseholdMember.estate == self.estate.id)
+        )
+        return {r["unit"] for r in rows}
+
+
+async def scope_in(viewer: Viewer, estate_slug: str) -> Scope:
+    """The viewer inside an estate they hold a role in; NotFound for any other estate."""
+    grant = viewer.grants.get(estate_slug)
+    if grant is None:
+        raise NotFound()
+    estate = await Estate.objects().where(Estate.id == grant.estate_id).first()
+    if estate is None:
+        raise NotFound()
+    return Scope(viewer=viewer, estate=estate, roles=grant.roles)

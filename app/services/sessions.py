@@ -1,0 +1,56 @@
+"""Server-side sessions: revoking a person or a session takes effect on their next request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from app.models.auth import Session
+from app.services.clock import utcnow
+from app.services.scope import Viewer, load_viewer
+from app.services.tokens import new_token, token_hash
+from app.settings import get_settings
+
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+async def start(person_id: UUID, user_agent: str = "") -> str:
+    """A new session for a person; returns the cookie token."""
+    token = new_token()
+    now = utcnow()
+    await Session.insert(
+        Session(
+            token_hash=token_hash(token),
+            person=person_id,
+            expires_at=now + timedelta(days=get_settings().session_days),
+            last_seen_at=now,
+            user_agent=user_agent[:200],
+        )
+    )
+    return token
+
+
+async def resolve(token: str | None) -> Viewer | None:
+    """The signed-in person behind a cookie token, or None."""
+    if not token:
+        return None
+    now = utcnow()
+    row = await Session.select(Session.id, Session.person, Session.expires_at, Session.last_seen_at).where(
+        Session.token_hash == token_hash(token)
+    ).first()
+    if row is None or row["expires_at"] <= now:
+        return None
+    viewer = await load_viewer(row["person"], row["id"])
+    if viewer is None:
+        return None
+    if now - row["last_seen_at"] > TOUCH_EVERY:
+        await Session.update({Session.last_seen_at: now}).where(Session.id == row["id"])
+    return viewer
+
+
+async def end(session_id: UUID) -> None:
+    await Session.delete().where(Session.id == session_id)
+
+
+async def end_all(person_id: UUID) -> None:
+    await Session.delete().where(Session.person == person_id)

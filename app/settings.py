@@ -1,0 +1,145 @@
+"""Settings, read once from the environment.
+
+No other module reads ``os.environ``: everything configurable is here, with a default that is
+safe for a developer's machine and a clear refusal when a value makes no sense.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value the app cannot run with."""
+
+
+def _var_dir(env: dict[str, str]) -> Path:
+    return Path(env.get("GATEPOST_VAR_DIR", str(ROOT / "var"))).resolve()
+
+
+def _secret(var_dir: Path, env: dict[str, str]) -> str:
+    """The signing secret: from SECRET_KEY, else made once and kept under var/."""
+    if env.get("SECRET_KEY"):
+        if len(env["SECRET_KEY"]) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters long.")
+        return env["SECRET_KEY"]
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    public_url: str
+    host: str
+    port: int
+    secret_key: str
+    var_dir: Path
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    enrolment_link_hours: int = 72
+    session_days: int = 30
+    rate_limit_per_minute: int = 20
+    log_level: str = "info"
+    trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> str:
+        return self.database_url.removeprefix("sqlite:///")
+
+    @property
+    def rp_id(self) -> str:
+        """WebAuthn relying party: the host of the public URL (never an IP address)."""
+        return urlsplit(self.public_url).hostname or "localhost"
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure cookies everywhere but plain-HTTP localhost, where browsers would drop them."""
+        return urlsplit(self.public_url).scheme == "https"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        var_dir = _var_dir(env)
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'gatepost.sqlite'}"
+        if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise SettingsError(
+                "DATABASE_URL must start with sqlite:/// or postgresql:// "
+                f"(got {database_url.split(':', 1)[0]}:...)."
+            )
+        try:
+            port = int(env.get("PORT", "8000"))
+        except ValueError as exc:
+            raise SettingsError("PORT must be a number.") from exc
+        tls_cert, tls_key = env.get("TLS_CERT") or None, env.get("TLS_KEY") or None
+        if bool(tls_cert) != bool(tls_key):
+            raise SettingsError("Set both TLS_CERT and TLS_KEY, or neither.")
+        scheme = "https" if tls_cert else "http"
+        public_url = (env.get("PUBLIC_URL") or f"{scheme}://localhost:{port}").rstrip("/")
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError("PUBLIC_URL must look like https://gate.example.com.")
+        if _is_ip(parts.hostname):
+            raise SettingsError(
+                "PUBLIC_URL must use a host name, not an IP address: browsers refuse passkeys "
+                "for IP addresses. Use http://localhost:PORT on this machine."
+            )
+        if parts.scheme == "http" and parts.hostname != "localhost" and not parts.hostname.endswith(".localhost"):
+            raise SettingsError(
+                "PUBLIC_URL must be https:// except on localhost: browsers allow passkeys, the "
+                "camera and service workers only on secure origins."
+            )
+        return cls(
+            database_url=database_url.replace("postgres://", "postgresql://", 1),
+            public_url=public_url,
+            host=env.get("HOST", "127.0.0.1"),
+            port=port,
+            secret_key=_secret(var_dir, env),
+            var_dir=var_dir,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            enrolment_link_hours=int(env.get("ENROLMENT_LINK_HOURS", "72")),
+            session_days=int(env.get("SESSION_DAYS", "30")),
+            rate_limit_per_minute=int(env.get("RATE_LIMIT_PER_MINUTE", "20")),
+            log_level=env.get("LOG_LEVEL", "info"),
+            trusted_proxies=tuple(p for p in env.get("TRUSTED_PROXIES", "").split(",") if p),
+        )
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = Settings.from_env()
+    return _settings

@@ -1,0 +1,26 @@
+"""The app serves its public pages and refuses the signed-out at signed-in pages."""
+
+from app.domain.roles import Role
+
+
+async def test_sign_in_page_is_public(client):
+    response = await client.get("/signin")
+    assert response.status_code == 200
+    assert 'name="csrf-token"' in response.text
+
+
+async def test_signed_out_person_is_sent_to_sign_in(client, make_estate):
+    estate = await make_estate()
+    response = await client.get(f"/e/{estate.slug}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/signin?next=")
+
+
+async def test_a_guard_sees_their_home(client, make_estate, sign_in):
+    estate = await make_estate()
+    guard = await estate.person("Li Qiang", Role.GATE_GUARD)
+    await sign_in(guard)
+    response = await client.get(f"/e/{estate.slug}")
+    assert response.status_code == 200
+    assert "Li Qiang" in response.text
+    assert "North Gate" in response.text
