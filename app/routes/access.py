@@ -31,7 +31,14 @@ class UndeclaredAccess(RuntimeError):
     pass
 
 
+def is_automatic_options(handler: BaseRouteHandler) -> bool:
+    """Litestar answers OPTIONS for every path by itself; those answers reveal nothing."""
+    return getattr(handler, "http_methods", None) == {"OPTIONS"} and "roles" not in handler.opt
+
+
 def declared_roles(handler: BaseRouteHandler):
+    if is_automatic_options(handler):
+        return PUBLIC
     roles = handler.opt.get("roles")
     if roles is None:
         raise UndeclaredAccess(f"route {handler.handler_name!r} declares no roles")
