@@ -120,7 +120,7 @@ def cmd_serve(args) -> None:
 
     try:
         asyncio.run(check())
-    except schema.SchemaProblem as exc:
+    except db.DatabaseProblem as exc:
         _fail(str(exc))
     scheme = "https" if settings.tls_cert else "http"
     print(f"Gatepost is serving on {scheme}://{settings.host}:{settings.port} — open {settings.public_url}", flush=True)
@@ -169,9 +169,9 @@ def main(argv: list[str] | None = None) -> None:
     except SettingsError as exc:
         _fail(str(exc))
     except Exception as exc:  # noqa: BLE001 - the operator gets a sentence, not a traceback
-        from app.services.schema import SchemaProblem
+        from app.db import DatabaseProblem
 
-        if isinstance(exc, SchemaProblem):
+        if isinstance(exc, DatabaseProblem):
             _fail(str(exc))
         raise
 

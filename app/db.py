@@ -21,6 +21,10 @@ from app.settings import Settings
 SQLITE_BUSY_TIMEOUT_S = 10
 
 
+class DatabaseProblem(RuntimeError):
+    """The database cannot be used as it is: the operator gets this sentence, not a traceback."""
+
+
 def make_engine(settings: Settings) -> SQLiteEngine | PostgresEngine:
     if settings.is_sqlite:
         path = Path(settings.sqlite_path)
@@ -58,7 +62,12 @@ async def write_transaction() -> AsyncIterator[None]:
 async def start(settings: Settings) -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=2, max_size=20)
+        try:
+            await db.start_connection_pool(min_size=2, max_size=20)
+        except (OSError, ConnectionError) as exc:
+            raise DatabaseProblem(f"The database cannot be reached ({exc}).") from exc
+        except Exception as exc:  # asyncpg's own errors: bad password, no such database ...
+            raise DatabaseProblem(f"The database cannot be reached ({exc.__class__.__name__}: {exc}).") from exc
 
 
 async def stop() -> None:

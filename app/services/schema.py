@@ -6,12 +6,12 @@ from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import Finder
 
-from app.db import engine
+from app.db import DatabaseProblem, engine
 
 APP_NAME = "gatepost"
 
 
-class SchemaProblem(RuntimeError):
+class SchemaProblem(DatabaseProblem):
     pass
 
 

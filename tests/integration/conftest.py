@@ -53,11 +53,13 @@ def pytest_unconfigure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if ENGINE != "sqlite" and item.get_closest_marker("sqlite_only"):
-            item.add_marker(pytest.mark.skipif(True, reason="SQLite only"))
-        if ENGINE != "postgres" and item.get_closest_marker("postgres_only"):
-            item.add_marker(pytest.mark.skipif(True, reason="PostgreSQL only"))
+    """Tests for one engine only are left out (deselected) of the other engine's run."""
+    other = "postgres_only" if ENGINE == "sqlite" else "sqlite_only"
+    keep = [item for item in items if not item.get_closest_marker(other)]
+    left_out = [item for item in items if item.get_closest_marker(other)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
