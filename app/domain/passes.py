@@ -1,0 +1,149 @@
+"""Visitor passes: when a pass is valid, and the verdict a guard sees when scanning it.
+
+A pass has either one window (an afternoon visit) or a recurrence (domestic help on weekdays
+08:00-18:00 for three months), reckoned in the estate's time zone. Window ends are inclusive
+to the second: a pass valid until 18:00 admits at 18:00:00 and refuses at 18:00:01.
+Every refusal has a stable code; templates turn codes into sentences.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+class Reason(str, enum.Enum):
+    VALID = "valid"
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+    WATCHLIST = "watchlist"
+    NOT_YET_VALID = "not_yet_valid"
+    OUTSIDE_HOURS = "outside_hours"
+    EXPIRED = "expired"
+    ALREADY_INSIDE = "already_inside"
+    USED_UP = "used_up"
+
+
+@dataclass(frozen=True)
+class Window:
+    starts_at: datetime
+    ends_at: datetime  # inclusive
+
+    def contains(self, now: datetime) -> bool:
+        return self.starts_at <= now <= self.ends_at
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    weekdays: frozenset[int]  # Monday is 0
+    daily_start: time
+    daily_end: time  # inclusive
+    first_day: date
+    last_day: date
+    timezone: str
+
+    def window_on(self, day: date) -> Window | None:
+        if day.weekday() not in self.weekdays or not (self.first_day <= day <= self.last_day):
+            return None
+        tz = ZoneInfo(self.timezone)
+        return Window(
+            datetime.combine(day, self.daily_start, tzinfo=tz),
+            datetime.combine(day, self.daily_end, tzinfo=tz),
+        )
+
+    def first_window(self) -> Window | None:
+        return self._scan(self.first_day, +1)
+
+    def last_window(self) -> Window | None:
+        return self._scan(self.last_day, -1)
+
+    def _scan(self, start: date, step: int) -> Window | None:
+        day = start
+        for _ in range(7):
+            if self.first_day <= day <= self.last_day and (w := self.window_on(day)):
+                return w
+            day += timedelta(days=step)
+        return None
+
+    def next_window(self, now: datetime) -> Window | None:
+        today = now.astimezone(ZoneInfo(self.timezone)).date()
+        for offset in range(8):
+            window = self.window_on(today + timedelta(days=offset))
+            if window and window.ends_at >= now:
+                return window
+        return None
+
+
+@dataclass(frozen=True)
+class PassFacts:
+    """What the server knows of a pass at the moment of the scan."""
+
+    window: Window | None = None
+    recurrence: Recurrence | None = None
+    max_entries: int | None = 1  # None: as many as the window allows
+    entries: int = 0
+    inside: bool = False
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reason: Reason
+    entries_left: int | None = None
+    next_window: Window | None = None
+
+    @property
+    def admits(self) -> bool:
+        return self.reason is Reason.VALID
+
+    @property
+    def code(self) -> str:
+        return self.reason.value
+
+
+def check(facts: PassFacts | None, *, now: datetime, watchlisted: bool = False) -> Verdict:
+    """The verdict for admitting the holder now. Order matters: the most useful reason wins."""
+    if facts is None:
+        return Verdict(Reason.UNKNOWN)
+    if facts.revoked:
+        return Verdict(Reason.REVOKED)
+    if watchlisted:
+        return Verdict(Reason.WATCHLIST)
+    if facts.inside:
+        return Verdict(Reason.ALREADY_INSIDE, entries_left=_left(facts))
+    timing = _timing(facts, now)
+    if timing is not None:
+        return timing
+    left = _left(facts)
+    if left == 0:
+        return Verdict(Reason.USED_UP, entries_left=0)
+    return Verdict(Reason.VALID, entries_left=left)
+
+
+def _left(facts: PassFacts) -> int | None:
+    if facts.max_entries is None:
+        return None
+    return max(facts.max_entries - facts.entries, 0)
+
+
+def _timing(facts: PassFacts, now: datetime) -> Verdict | None:
+    if facts.window is not None:
+        if now < facts.window.starts_at:
+            return Verdict(Reason.NOT_YET_VALID, next_window=facts.window)
+        if now > facts.window.ends_at:
+            return Verdict(Reason.EXPIRED)
+        return None
+    rec = facts.recurrence
+    if rec is None:
+        return Verdict(Reason.UNKNOWN)
+    first, last = rec.first_window(), rec.last_window()
+    if first is None or last is None or now > last.ends_at:
+        return Verdict(Reason.EXPIRED)
+    if now < first.starts_at:
+        return Verdict(Reason.NOT_YET_VALID, next_window=first)
+    today = rec.window_on(now.astimezone(ZoneInfo(rec.timezone)).date())
+    if today is not None and today.contains(now):
+        return None
+    return Verdict(Reason.OUTSIDE_HOURS, next_window=rec.next_window(now))
