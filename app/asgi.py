@@ -3,6 +3,7 @@ middleware and error pages are wired together. No request logic lives here."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,13 +19,14 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from app import db, i18n
+
+from app import db, i18n, periodic
 from app.routes import account, admin, auth, desk, home, people, pwa
 from app.routes.access import PUBLIC, access_guard
 from app.routes.errors import HANDLERS
 from app.routes.middleware import session_middleware
 from app.routes.templating import template_globals
-from app.services import schema
+from app.services import housekeeping, schema
 from app.settings import Settings, get_settings
 
 HERE = Path(__file__).parent
@@ -44,6 +46,10 @@ def make_environment() -> Environment:
     return env
 
 
+PERIODIC_JOBS = [housekeeping.purge_expired]
+PERIODIC_SECONDS = 30
+
+
 def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> Litestar:
     settings = settings or get_settings()
 
@@ -52,9 +58,11 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         await db.start(settings)
         if check_schema:
             await schema.check()  # refuse to serve a database without our tables
+        ticker = asyncio.create_task(periodic.run_forever(PERIODIC_JOBS, PERIODIC_SECONDS))
         try:
             yield
         finally:
+            ticker.cancel()
             await db.stop()
 
     return Litestar(

@@ -62,17 +62,20 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
-@pytest.fixture(scope="session")
-async def app():
-    """The app, with the database started on the tests' own event loop.
-
-    Requests go through httpx's ASGI transport on that same loop, so fixtures and handlers
-    share one connection pool (Litestar's test client would run the app on a loop of its own).
-    """
+@pytest.fixture(scope="session", autouse=True)
+async def database():
+    """The migrated database, started on the tests' own event loop for the whole run."""
     await db.start(get_settings())
     await schema.migrate()
-    yield create_app(check_schema=False)
+    yield
     await db.stop()
+
+
+@pytest.fixture(scope="session")
+async def app(database):
+    """The app. Requests go through httpx's ASGI transport on the tests' loop, so fixtures
+    and handlers share one connection pool (Litestar's test client runs a loop of its own)."""
+    return create_app(check_schema=False)
 
 
 @pytest.fixture(scope="session")
