@@ -60,7 +60,7 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
         if not viewer.holds_anywhere(roles):
             raise PermissionDeniedException()
         return
-    scope = await scope_in(viewer, slug)  # NotFound for an estate the person has no part in
+    scope = scope_in(viewer, slug)  # NotFound for an estate the person has no part in
     connection.state.scope = scope
     if not scope.roles & roles:
         raise PermissionDeniedException()

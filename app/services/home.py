@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.domain.roles import HOME_ORDER, Role
-from app.models.auth import Passkey
-from app.models.estates import Building, Gate, LobbyDesk, Unit
+from app.models.estates import Gate, LobbyDesk
 from app.models.people import HouseholdMember, RoleGrant
 from app.services.scope import Scope
 
@@ -29,25 +28,22 @@ async def overview(scope: Scope) -> Home:
     if scope.has(Role.RESIDENT):
         home.households = await household_of(scope)
     if scope.has(Role.ADMIN, Role.FRONT_DESK):
-        home.counts = {
-            "buildings": await Building.count().where(scope.where(Building)),
-            "units": await Unit.count().where(scope.where(Unit)),
-            "people": len({r["person"] for r in await RoleGrant.select(RoleGrant.person).where(scope.where(RoleGrant))}),
-            "not_enrolled": await not_enrolled_count(scope),
-        }
+        home.counts = await _counts(scope)
     return home
 
 
-async def not_enrolled_count(scope: Scope) -> int:
-    people = {r["person"] for r in await RoleGrant.select(RoleGrant.person).where(scope.where(RoleGrant))}
-    if not people:
-        return 0
-    enrolled = {
-        r["person"] for r in await Passkey.select(Passkey.person).where(
-            Passkey.person.is_in(list(people)) & Passkey.revoked_at.is_null()
-        )
-    }
-    return len(people - enrolled)
+async def _counts(scope: Scope) -> dict[str, int]:
+    """Buildings, units, people and people without a passkey yet, in one query."""
+    rows = await RoleGrant.raw(
+        "SELECT"
+        " (SELECT COUNT(*) FROM building WHERE estate = {}) AS buildings,"
+        " (SELECT COUNT(*) FROM unit WHERE estate = {}) AS units,"
+        " (SELECT COUNT(DISTINCT person) FROM role_grant WHERE estate = {}) AS people,"
+        " (SELECT COUNT(DISTINCT g.person) FROM role_grant g WHERE g.estate = {} AND NOT EXISTS"
+        "   (SELECT 1 FROM passkey p WHERE p.person = g.person AND p.revoked_at IS NULL)) AS not_enrolled",
+        *([scope.estate_id] * 4),
+    )
+    return {key: int(value) for key, value in rows[0].items()}
 
 
 async def household_of(scope: Scope) -> list[dict]:

@@ -16,7 +16,7 @@ from piccolo.table import Table
 
 from app.domain.roles import Role
 from app.models.estates import Estate
-from app.models.people import HouseholdMember, Person, RoleGrant
+from app.models.people import HouseholdMember, RoleGrant
 from app.services.errors import NotFound
 
 T = TypeVar("T", bound=Table)
@@ -24,10 +24,16 @@ T = TypeVar("T", bound=Table)
 
 @dataclass(frozen=True)
 class EstateGrant:
-    estate_id: UUID
-    slug: str
-    name: str
+    estate: Estate
     roles: frozenset[Role]
+
+    @property
+    def slug(self) -> str:
+        return self.estate.slug
+
+    @property
+    def name(self) -> str:
+        return self.estate.name
 
 
 @dataclass(frozen=True)
@@ -46,32 +52,18 @@ class Viewer:
         return sorted(self.grants.values(), key=lambda g: g.name)
 
 
-async def load_viewer(person_id: UUID, session_id: UUID) -> Viewer | None:
-    person = await Person.select(Person.name, Person.locale, Person.active).where(
-        Person.id == person_id
-    ).first()
-    if person is None or not person["active"]:
-        return None
-    rows = await RoleGrant.select(
-        RoleGrant.role,
-        RoleGrant.estate.id.as_alias("estate_id"),
-        RoleGrant.estate.slug.as_alias("slug"),
-        RoleGrant.estate.name.as_alias("estate_name"),
-    ).where(RoleGrant.person == person_id)
-    by_slug: dict[str, tuple[UUID, str, set[Role]]] = {}
+async def grants_of(person_id: UUID) -> dict[str, EstateGrant]:
+    """The person's roles in each estate, with the estates themselves, in one query."""
+    rows = await RoleGrant.select(RoleGrant.role, *RoleGrant.estate.all_columns()).where(
+        RoleGrant.person == person_id
+    ).output(nested=True)
+    estates: dict[str, Estate] = {}
+    roles: dict[str, set[Role]] = {}
     for row in rows:
-        entry = by_slug.setdefault(row["slug"], (row["estate_id"], row["estate_name"], set()))
-        entry[2].add(Role(row["role"]))
-    return Viewer(
-        person_id=person_id,
-        name=person["name"],
-        locale=person["locale"],
-        session_id=session_id,
-        grants={
-            slug: EstateGrant(estate_id, slug, name, frozenset(roles))
-            for slug, (estate_id, name, roles) in by_slug.items()
-        },
-    )
+        slug = row["estate"]["slug"]
+        estates.setdefault(slug, Estate(**row["estate"]))
+        roles.setdefault(slug, set()).add(Role(row["role"]))
+    return {slug: EstateGrant(estates[slug], frozenset(roles[slug])) for slug in estates}
 
 
 @dataclass(frozen=True)
@@ -116,12 +108,9 @@ class Scope:
         return {r["unit"] for r in rows}
 
 
-async def scope_in(viewer: Viewer, estate_slug: str) -> Scope:
+def scope_in(viewer: Viewer, estate_slug: str) -> Scope:
     """The viewer inside an estate they hold a role in; NotFound for any other estate."""
     grant = viewer.grants.get(estate_slug)
     if grant is None:
         raise NotFound()
-    estate = await Estate.objects().where(Estate.id == grant.estate_id).first()
-    if estate is None:
-        raise NotFound()
-    return Scope(viewer=viewer, estate=estate, roles=grant.roles)
+    return Scope(viewer=viewer, estate=grant.estate, roles=grant.roles)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from app.models.auth import Session
 from app.services.clock import utcnow
-from app.services.scope import Viewer, load_viewer
+from app.services.scope import Viewer, grants_of
 from app.services.tokens import new_token, token_hash
 from app.settings import get_settings
 
@@ -35,17 +35,26 @@ async def resolve(token: str | None) -> Viewer | None:
     if not token:
         return None
     now = utcnow()
-    row = await Session.select(Session.id, Session.person, Session.expires_at, Session.last_seen_at).where(
-        Session.token_hash == token_hash(token)
-    ).first()
-    if row is None or row["expires_at"] <= now:
-        return None
-    viewer = await load_viewer(row["person"], row["id"])
-    if viewer is None:
+    row = await Session.select(
+        Session.id,
+        Session.expires_at,
+        Session.last_seen_at,
+        Session.person.id.as_alias("person_id"),
+        Session.person.name.as_alias("name"),
+        Session.person.locale.as_alias("locale"),
+        Session.person.active.as_alias("active"),
+    ).where(Session.token_hash == token_hash(token)).first()
+    if row is None or row["expires_at"] <= now or not row["active"]:
         return None
     if now - row["last_seen_at"] > TOUCH_EVERY:
         await Session.update({Session.last_seen_at: now}).where(Session.id == row["id"])
-    return viewer
+    return Viewer(
+        person_id=row["person_id"],
+        name=row["name"],
+        locale=row["locale"],
+        session_id=row["id"],
+        grants=await grants_of(row["person_id"]),
+    )
 
 
 async def end(session_id: UUID) -> None:
