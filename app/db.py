@@ -47,10 +47,20 @@ class PooledSQLiteEngine(SQLiteEngine):
         if self._idle:
             return self._idle.pop()
         try:
-            return await self.get_connection()
+            return await self._open_kept_connection()
         except BaseException:
             self._slots.release()
             raise
+
+    async def _open_kept_connection(self) -> aiosqlite.Connection:
+        pending = aiosqlite.connect(**self.connection_kwargs)
+        # A kept connection must not keep the process alive if nobody closes the pool.
+        thread = getattr(pending, "_thread", None)
+        if thread is not None:
+            thread.daemon = True
+        connection = await pending
+        await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
 
     def _give_back(self, connection: aiosqlite.Connection, healthy: bool) -> None:
         if healthy:

@@ -13,7 +13,6 @@ from contextvars import ContextVar
 from io import BytesIO
 from pathlib import Path
 
-from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -70,27 +69,35 @@ def N_(message: str) -> str:
     return message
 
 
+# Primary language subtags read as Chinese: zh itself, and Mandarin or Cantonese written as such.
+_CHINESE = {"zh", "cmn", "yue"}
+
+
 def pick_language(chosen: str | None, cookie: str | None, accept_language: str | None) -> str:
-    """The person's choice, else the cookie, else the best match in Accept-Language."""
+    """The person's choice, else the cookie, else the best match in Accept-Language.
+
+    Only the primary subtag matters (zh-TW and zh-Hans-CN both read Chinese, and Simplified is
+    all we offer); a tag we do not know is passed over, never an error: the header is the
+    browser's to write.
+    """
     for candidate in (chosen, cookie):
         if candidate in LANGUAGES:
             return candidate  # type: ignore[return-value]
     for tag in _parse_accept_language(accept_language or ""):
-        try:
-            locale = Locale.parse(tag, sep="-")
-        except (ValueError, TypeError):
-            continue
-        if locale.language == "zh":
+        primary = tag.replace("_", "-").split("-", 1)[0].lower()
+        if primary in _CHINESE:
             return "zh-Hans"
-        if locale.language == "en":
+        if primary == "en":
             return "en"
     return DEFAULT_LANGUAGE
 
 
 def _parse_accept_language(header: str) -> list[str]:
+    """Tags best first: by q-value, then in the browser's order; q=0 means "not this one"."""
     weighted = []
     for i, part in enumerate(header.split(",")):
         tag, _, params = part.strip().partition(";")
+        tag = tag.strip()
         if not tag or tag == "*":
             continue
         q = 1.0
@@ -99,7 +106,8 @@ def _parse_accept_language(header: str) -> list[str]:
                 q = float(params.strip()[2:])
             except ValueError:
                 q = 0.0
-        weighted.append((-q, i, tag))
+        if q > 0:
+            weighted.append((-q, i, tag))
     return [tag for _, _, tag in sorted(weighted)]
 
 

@@ -62,6 +62,10 @@ class Session(Table):
     id = UUID(primary_key=True)
     token_hash = Varchar(length=64, unique=True)
     person = ForeignKey(Person, on_delete=OnDelete.cascade, null=False, index=True)
+    passkey = ForeignKey(
+        Passkey, on_delete=OnDelete.cascade, null=True, index=True,
+        help_text="The passkey that started it: revoking the passkey ends the session",
+    )
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     last_seen_at = Timestamptz(default=TimestamptzNow())

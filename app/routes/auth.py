@@ -30,7 +30,7 @@ async def signin_page(request: Request, next: FromQuery[str | None] = None) -> T
 
 @post("/signin/options", name="signin_options", opt={"roles": PUBLIC})
 async def signin_options(request: Request) -> dict[str, Any]:
-    await ratelimit.hit(f"sign_in:ip:{client_ip(request)}")
+    await ratelimit.attempt(f"sign_in:ip:{client_ip(request)}")
     return await passkeys.sign_in_options()
 
 
@@ -40,8 +40,9 @@ async def signin_verify(request: Request, data: JSONBody[dict[str, Any]]) -> Res
     if not isinstance(credential, dict):
         raise Invalid({"__all__": passkeys.FAILED})
     owner = await passkeys.credential_owner(credential)
-    keys = [f"sign_in_verify:ip:{client_ip(request)}"] + ([f"sign_in:person:{owner}"] if owner else [])
-    await ratelimit.hit(*keys)
+    await ratelimit.attempt(
+        f"sign_in_verify:ip:{client_ip(request)}", *([f"sign_in:person:{owner}"] if owner else [])
+    )
     token = await passkeys.complete_sign_in(str(data.get("challengeId", "")), credential, user_agent(request))
     return set_session_cookie(Response({"redirect": safe_next(data.get("next"))}), token)
 
@@ -57,13 +58,13 @@ async def enrol_page(token: FromPath[str]) -> Template:
 
 @post("/enrol/{token:str}/options", name="enrol_options", opt={"roles": PUBLIC})
 async def enrol_options(request: Request, token: FromPath[str]) -> dict[str, Any]:
-    await ratelimit.hit(f"enrol:ip:{client_ip(request)}", f"enrol:link:{token[:16]}")
+    await ratelimit.attempt(f"enrol:ip:{client_ip(request)}", f"enrol:link:{token[:16]}")
     return await passkeys.enrolment_options(token)
 
 
 @post("/enrol/{token:str}/verify", name="enrol_verify", opt={"roles": PUBLIC})
 async def enrol_verify(request: Request, token: FromPath[str], data: JSONBody[dict[str, Any]]) -> Response:
-    await ratelimit.hit(f"enrol:ip:{client_ip(request)}", f"enrol:link:{token[:16]}")
+    await ratelimit.attempt(f"enrol:ip:{client_ip(request)}", f"enrol:link:{token[:16]}")
     credential = data.get("credential")
     if not isinstance(credential, dict):
         raise Invalid({"__all__": passkeys.FAILED})

@@ -156,12 +156,13 @@ async def complete_enrolment(token: str, challenge_id: str, credential: dict, us
                 (Passkey.person == link.person_id) & Passkey.revoked_at.is_null()
             )
             await sessions.end_all(link.person_id)
-        await _passkey_row(link.person_id, verified, credential, user_agent).save()
+        new_passkey = _passkey_row(link.person_id, verified, credential, user_agent)
+        await new_passkey.save()
     await audit.record(
         "passkey.enrolled", actor=link.person_id, estate=used[0]["estate"], subject=link.person_id,
         revoked_old=link.revoke_old_passkeys,
     )
-    return await sessions.start(link.person_id, user_agent)
+    return await sessions.start(link.person_id, user_agent, new_passkey.id)
 
 
 # A signed-in person adds another passkey (a second phone, a tablet) ---------------------------
@@ -221,10 +222,18 @@ async def complete_sign_in(challenge_id: str, credential: dict, user_agent: str)
         )
     except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
         raise Invalid({"__all__": FAILED}) from exc
-    await Passkey.update(
+    # Conditional on the count just checked: of two answers racing with the same count (a
+    # cloned key used at the same moment), only one moves it on; the other is refused.
+    moved = await Passkey.update(
         {Passkey.sign_count: verified.new_sign_count, Passkey.last_used_at: utcnow()}
-    ).where(Passkey.id == passkey.id)
-    return await sessions.start(passkey.person, user_agent)
+    ).where(
+        (Passkey.id == passkey.id)
+        & (Passkey.sign_count == passkey.sign_count)
+        & Passkey.revoked_at.is_null()
+    ).returning(Passkey.id)
+    if not moved:
+        raise Invalid({"__all__": FAILED})
+    return await sessions.start(passkey.person, user_agent, passkey.id)
 
 
 # Managing one's passkeys ----------------------------------------------------------------------
@@ -261,4 +270,5 @@ async def revoke(actor_id: UUID, person_id: UUID, passkey_id: UUID, estate_id: U
     """Revoke a passkey: the person's own, or (by an admin) someone else's whose phone is lost."""
     await _own(person_id, passkey_id)
     await Passkey.update({Passkey.revoked_at: utcnow()}).where(Passkey.id == passkey_id)
+    await sessions.end_started_with(passkey_id)  # the device that held it is signed out too
     await audit.record("passkey.revoked", actor=actor_id, estate=estate_id, subject=passkey_id, person=str(person_id))

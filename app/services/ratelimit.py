@@ -13,6 +13,10 @@ from app.services.clock import utcnow
 from app.services.errors import RateLimited
 from app.settings import get_settings
 
+# One address may be a whole gatehouse behind NAT or the estate's proxy: it gets more room
+# than one account does.
+SHARED_ADDRESS_FACTOR = 10
+
 
 async def hit(*keys: str, limit: int | None = None) -> None:
     """Count one attempt against each key; RateLimited when any is over the limit this minute."""
@@ -30,6 +34,18 @@ async def hit(*keys: str, limit: int | None = None) -> None:
         )
         if rows and rows[0]["hits"] > limit:
             raise RateLimited()
+
+
+async def attempt(address_key: str, *account_keys: str, limit: int | None = None) -> None:
+    """One attempt by an address, for an account (or a link) when known.
+
+    The account is counted first: once a person is over their limit, their further attempts
+    are refused without counting against the address everyone at the gatehouse shares.
+    """
+    limit = limit or get_settings().rate_limit_per_minute
+    if account_keys:
+        await hit(*account_keys, limit=limit)
+    await hit(address_key, limit=limit * SHARED_ADDRESS_FACTOR)
 
 
 async def forget_old() -> None:

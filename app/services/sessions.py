@@ -14,14 +14,15 @@ from app.settings import get_settings
 TOUCH_EVERY = timedelta(minutes=5)
 
 
-async def start(person_id: UUID, user_agent: str = "") -> str:
-    """A new session for a person; returns the cookie token."""
+async def start(person_id: UUID, user_agent: str = "", passkey_id: UUID | None = None) -> str:
+    """A new session for a person, started with a passkey; returns the cookie token."""
     token = new_token()
     now = utcnow()
     await Session.insert(
         Session(
             token_hash=token_hash(token),
             person=person_id,
+            passkey=passkey_id,
             expires_at=now + timedelta(days=get_settings().session_days),
             last_seen_at=now,
             user_agent=user_agent[:200],
@@ -63,3 +64,7 @@ async def end(session_id: UUID) -> None:
 
 async def end_all(person_id: UUID) -> None:
     await Session.delete().where(Session.person == person_id)
+
+
+async def end_started_with(passkey_id: UUID) -> None:
+    await Session.delete().where(Session.passkey == passkey_id)
