@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
+from app import i18n
 from app.routes._util import safe_next, user_agent
 from app.routes.access import PUBLIC, SIGNED_IN
 from app.routes.middleware import LANGUAGE_COOKIE
@@ -77,10 +78,11 @@ async def passkey_add_verify(request: Request, data: JSONBody[dict[str, Any]]) -
 async def set_language(request: Request, data: Form) -> Response:
     language = data.get("language", "")
     if request.user is not None:
-        await people.set_locale(request.user.person_id, language)
+        await people.set_locale(request.user.person_id, language)  # refuses an unoffered one
     target = safe_next(data.get("next"))
     response: Response = ClientRedirect(target) if request.htmx else Redirect(target, status_code=303)
-    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", httponly=True)
+    if language in i18n.LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", httponly=True)
     return response
 
 
