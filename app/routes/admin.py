@@ -1,27 +1,199 @@
-"""Admin: estates, buildings, units (with CSV import), gates and lobby desks."""
+"""Admin: estates, and each estate's set-up page with its buildings, gates and lobby desks.
+
+Units (with the CSV import) are in ``admin_units``; their handlers are listed here too, so
+the app registers one list for the admin area.
+"""
 
 from __future__ import annotations
 
-from litestar import Request, get
-from litestar.response import Template
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
 
 from app.domain.roles import Role
-from app.routes.access import ANY_ROLE
+from app.routes import admin_units
+from app.services import estates
+from app.services.errors import Invalid
+
+Form = URLEncodedBody[dict[str, Any]]
+ADMIN = {"roles": {Role.ADMIN}}
 
 
-@get("/admin/estates", name="admin_estates", opt={"roles": {Role.ADMIN}})
-async def estates(request: Request) -> Template:
-    return Template("admin/estates.html", context={"estates": request.user.estates})
+def text(data: dict, key: str) -> str:
+    value = data.get(key, "")
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return value if isinstance(value, str) else ""
 
 
-@get("/e/{estate:str}/admin", name="admin_estate", opt={"roles": {Role.ADMIN}})
-async def estate(request: Request) -> Template:
-    return Template("admin/estate.html", context={"scope": request.state.scope})
+def estate_form(data: dict) -> estates.EstateForm:
+    return estates.EstateForm(
+        name=text(data, "name"), slug=text(data, "slug"),
+        timezone=text(data, "timezone") or estates.DEFAULT_TIMEZONE, visitor_rules=text(data, "visitor_rules"),
+    )
 
 
-@get("/e/{estate:str}/units", name="units_list", opt={"roles": {Role.ADMIN, Role.FRONT_DESK}})
-async def units(request: Request) -> Template:
-    return Template("admin/estate.html", context={"scope": request.state.scope})
+# All the estates an admin runs, and a new one ------------------------------------------------
 
 
-HANDLERS = [estates, estate, units]
+async def _estates_page(request: Request, *, errors=None, values=None, status: int = 200) -> Template:
+    return Template("admin/estates.html", status_code=status, context={
+        "estates": await estates.administered(request.user),
+        "timezones": estates.timezones(),
+        "default_timezone": estates.DEFAULT_TIMEZONE,
+        "errors": errors or {},
+        "values": values or {},
+    })
+
+
+@get("/admin/estates", name="admin_estates", opt=ADMIN)
+async def estates_page(request: Request) -> Template:
+    return await _estates_page(request)
+
+
+@post("/admin/estates", name="admin_estate_create", opt=ADMIN)
+async def estate_create(request: Request, data: Form) -> Template | Redirect:
+    try:
+        slug = await estates.create(request.user, estate_form(data))
+    except Invalid as exc:
+        return await _estates_page(request, errors=exc.errors, values=data, status=422)
+    return Redirect(request.app.route_reverse("admin_estate", estate=slug) + "?done=created", status_code=303)
+
+
+# One estate's set-up -------------------------------------------------------------------------
+
+
+async def _estate_page(request: Request, *, form: str = "", errors=None, values=None, status: int = 200,
+                       done: str = "") -> Template:
+    scope = request.state.scope
+    return Template("admin/estate.html", status_code=status, context={
+        "scope": scope,
+        "estate": scope.estate,
+        "places": await estates.places(scope),
+        "timezones": estates.timezones(),
+        "form": form,
+        "errors": errors or {},
+        "values": values or {},
+        "done": done,
+    })
+
+
+def _back(request: Request, done: str, anchor: str = "") -> Redirect:
+    url = request.app.route_reverse("admin_estate", estate=request.state.scope.estate.slug)
+    return Redirect(f"{url}?done={done}{anchor}", status_code=303)
+
+
+@get("/e/{estate:str}/admin", name="admin_estate", opt=ADMIN)
+async def estate_page(request: Request, done: FromQuery[str] = "") -> Template:
+    return await _estate_page(request, done=done)
+
+
+@post("/e/{estate:str}/admin", name="admin_estate_update", opt=ADMIN)
+async def estate_update(request: Request, data: Form) -> Template | Redirect:
+    try:
+        await estates.update(request.state.scope, estate_form(data))
+    except Invalid as exc:
+        return await _estate_page(request, form="estate", errors=exc.errors, values=data, status=422)
+    return _back(request, "saved")
+
+
+@post("/e/{estate:str}/admin/buildings", name="building_add", opt=ADMIN)
+async def building_add(request: Request, data: Form) -> Template | Redirect:
+    try:
+        await estates.add_building(request.state.scope, text(data, "code"), text(data, "name"))
+    except Invalid as exc:
+        return await _estate_page(request, form="building", errors=exc.errors, values=data, status=422)
+    return _back(request, "building_added", "#buildings")
+
+
+@post("/e/{estate:str}/admin/buildings/{building_id:uuid}/name", name="building_rename", opt=ADMIN)
+async def building_rename(request: Request, building_id: FromPath[UUID], data: Form) -> Template | Redirect:
+    try:
+        await estates.rename_building(request.state.scope, building_id, text(data, "name"))
+    except Invalid as exc:
+        return await _rename_failed(request, building_id, exc, data)
+    return _back(request, "renamed", "#buildings")
+
+
+@post("/e/{estate:str}/admin/buildings/{building_id:uuid}/delete", name="building_delete", opt=ADMIN)
+async def building_delete(request: Request, building_id: FromPath[UUID]) -> Template | Redirect:
+    try:
+        await estates.delete_building(request.state.scope, building_id)
+    except Invalid as exc:
+        return await _estate_page(request, form="page", errors=exc.errors, status=422)
+    return _back(request, "deleted", "#buildings")
+
+
+async def _rename_failed(request: Request, row_id: UUID, exc: Invalid, data: dict) -> Template:
+    return await _estate_page(
+        request, form="rename", errors={str(row_id): exc.errors.get("name") or next(iter(exc.errors.values()))},
+        values={str(row_id): text(data, "name")}, status=422,
+    )
+
+
+# Gates and lobby desks: the same three actions on a name ------------------------------------
+
+
+async def _add(request: Request, kind: str, data: dict) -> Template | Redirect:
+    try:
+        await estates.add_named(request.state.scope, kind, text(data, "name"))
+    except Invalid as exc:
+        return await _estate_page(request, form=kind, errors=exc.errors, values=data, status=422)
+    return _back(request, f"{kind}_added", f"#{kind}s")
+
+
+async def _rename(request: Request, kind: str, row_id: UUID, data: dict) -> Template | Redirect:
+    try:
+        await estates.rename_named(request.state.scope, kind, row_id, text(data, "name"))
+    except Invalid as exc:
+        return await _rename_failed(request, row_id, exc, data)
+    return _back(request, "renamed", f"#{kind}s")
+
+
+async def _delete(request: Request, kind: str, row_id: UUID) -> Template | Redirect:
+    try:
+        await estates.delete_named(request.state.scope, kind, row_id)
+    except Invalid as exc:
+        return await _estate_page(request, form="page", errors=exc.errors, status=422)
+    return _back(request, "deleted", f"#{kind}s")
+
+
+@post("/e/{estate:str}/admin/gates", name="gate_add", opt=ADMIN)
+async def gate_add(request: Request, data: Form) -> Template | Redirect:
+    return await _add(request, "gate", data)
+
+
+@post("/e/{estate:str}/admin/gates/{gate_id:uuid}/name", name="gate_rename", opt=ADMIN)
+async def gate_rename(request: Request, gate_id: FromPath[UUID], data: Form) -> Template | Redirect:
+    return await _rename(request, "gate", gate_id, data)
+
+
+@post("/e/{estate:str}/admin/gates/{gate_id:uuid}/delete", name="gate_delete", opt=ADMIN)
+async def gate_delete(request: Request, gate_id: FromPath[UUID]) -> Template | Redirect:
+    return await _delete(request, "gate", gate_id)
+
+
+@post("/e/{estate:str}/admin/desks", name="desk_add", opt=ADMIN)
+async def desk_add(request: Request, data: Form) -> Template | Redirect:
+    return await _add(request, "desk", data)
+
+
+@post("/e/{estate:str}/admin/desks/{desk_id:uuid}/name", name="desk_rename", opt=ADMIN)
+async def desk_rename(request: Request, desk_id: FromPath[UUID], data: Form) -> Template | Redirect:
+    return await _rename(request, "desk", desk_id, data)
+
+
+@post("/e/{estate:str}/admin/desks/{desk_id:uuid}/delete", name="desk_delete", opt=ADMIN)
+async def desk_delete(request: Request, desk_id: FromPath[UUID]) -> Template | Redirect:
+    return await _delete(request, "desk", desk_id)
+
+
+HANDLERS = [
+    estates_page, estate_create, estate_page, estate_update,
+    building_add, building_rename, building_delete,
+    gate_add, gate_rename, gate_delete, desk_add, desk_rename, desk_delete,
+    *admin_units.HANDLERS,
+]

@@ -1,3 +1,31 @@
-"""Front desk pages (later issues add the release-slip queue and the shift log here)."""
+"""Front desk pages (later issues add the release-slip queue and the shift log here).
 
-HANDLERS: list = []
+The fee status of a unit is kept by the front desk (the admin may set it too): a unit in
+arrears cannot have a goods release slip approved until the fees are settled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, post
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from app.domain.roles import Role
+from app.routes.admin_units import unit_page, text, unit_redirect
+from app.services import units
+from app.services.errors import Invalid
+
+
+@post("/e/{estate:str}/units/{unit_id:uuid}/fee", name="unit_fee", opt={"roles": {Role.ADMIN, Role.FRONT_DESK}})
+async def unit_fee(request: Request, unit_id: FromPath[UUID], data: URLEncodedBody[dict[str, Any]]) -> Template | Redirect:
+    try:
+        await units.set_fee(request.state.scope, unit_id, text(data, "fee_status"), text(data, "fee_note"))
+    except Invalid as exc:
+        return await unit_page(request, unit_id, form="fee", errors=exc.errors, values=data, status=422)
+    return unit_redirect(request, unit_id, "fee")
+
+
+HANDLERS: list = [unit_fee]

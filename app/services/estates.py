@@ -1,0 +1,254 @@
+"""Estates and their fixed places: buildings, gates and lobby desks.
+
+Names that must be unique in an estate (a building's code, a gate's or a desk's name) are
+checked here so the admin reads a sentence; the composite unique indexes still guard against
+two admins typing the same name at the same moment.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import zoneinfo
+from dataclasses import dataclass
+from functools import lru_cache
+from uuid import UUID
+
+from piccolo.table import Table
+
+from app.db import write_transaction
+from app.domain.roles import Role
+from app.i18n import N_
+from app.models.estates import Building, Estate, Gate, LobbyDesk, Unit
+from app.models.people import RoleGrant
+from app.services import audit
+from app.services.errors import Invalid
+from app.services.scope import Scope, Viewer
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+
+NAME_REQUIRED = N_("Enter a name.")
+NAME_TOO_LONG = N_("Keep the name under 120 characters.")
+SHORT_NAME_TOO_LONG = N_("Keep the name under 80 characters.")
+SLUG_INVALID = N_("Use 2 to 60 lower-case letters, digits and hyphens, e.g. harbour-view.")
+SLUG_TAKEN = N_("Another estate already uses this short name. Choose another.")
+TIMEZONE_INVALID = N_("Choose a time zone from the list.")
+RULES_TOO_LONG = N_("Keep the visitor rules under 4000 characters.")
+CODE_INVALID = N_("Use up to 8 letters or digits, as in unit labels (the 5 of 5-2-1301).")
+CODE_TAKEN = N_("There is already a building with this code.")
+BUILDING_HAS_UNITS = N_("This building still has units. Delete or move its units first.")
+GATE_TAKEN = N_("There is already a gate with this name.")
+DESK_TAKEN = N_("There is already a lobby desk with this name.")
+IN_USE = N_("This is used by records and cannot be deleted.")
+
+
+def is_integrity_error(exc: BaseException) -> bool:
+    """A unique or foreign-key constraint refused the write, on either engine."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return True
+    try:
+        from asyncpg.exceptions import IntegrityConstraintViolationError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, IntegrityConstraintViolationError)
+
+
+@lru_cache(maxsize=1)
+def timezones() -> list[str]:
+    return sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+@dataclass(frozen=True)
+class EstateForm:
+    name: str
+    timezone: str = DEFAULT_TIMEZONE
+    visitor_rules: str = ""
+    slug: str = ""
+
+
+def _name_errors(name: str, limit: int) -> str | None:
+    name = name.strip()
+    if not name:
+        return NAME_REQUIRED
+    if len(name) > limit:
+        return NAME_TOO_LONG if limit >= 120 else SHORT_NAME_TOO_LONG
+    return None
+
+
+def _validate(form: EstateForm, *, with_slug: bool) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if problem := _name_errors(form.name, 120):
+        errors["name"] = problem
+    if with_slug and not (SLUG.match(form.slug) and len(form.slug) >= 2):
+        errors["slug"] = SLUG_INVALID
+    if form.timezone not in timezones():
+        errors["timezone"] = TIMEZONE_INVALID
+    if len(form.visitor_rules) > 4000:
+        errors["visitor_rules"] = RULES_TOO_LONG
+    return errors
+
+
+async def administered(viewer: Viewer) -> list[dict]:
+    """The estates where the viewer is admin, with how much each holds."""
+    mine = [g for g in viewer.estates if Role.ADMIN in g.roles]
+    result = []
+    for grant in mine:
+        result.append({
+            "slug": grant.slug,
+            "name": grant.name,
+            "buildings": await Building.count().where(Building.estate == grant.estate.id),
+            "units": await Unit.count().where(Unit.estate == grant.estate.id),
+        })
+    return result
+
+
+async def create(viewer: Viewer, form: EstateForm) -> str:
+    """A new estate; whoever creates it becomes its admin. Returns the slug."""
+    slug = form.slug.strip().lower()
+    form = EstateForm(form.name, form.timezone, form.visitor_rules, slug)
+    errors = _validate(form, with_slug=True)
+    if not errors and await Estate.exists().where(Estate.slug == slug):
+        errors["slug"] = SLUG_TAKEN
+    if errors:
+        raise Invalid(errors)
+    try:
+        async with write_transaction():
+            estate = Estate(name=form.name.strip(), slug=slug, timezone=form.timezone,
+                            visitor_rules=form.visitor_rules.strip())
+            await estate.save()
+            await RoleGrant(person=viewer.person_id, estate=estate.id, role=Role.ADMIN.value).save()
+    except Exception as exc:
+        if is_integrity_error(exc):
+            raise Invalid({"slug": SLUG_TAKEN}) from exc
+        raise
+    await audit.record("estate.created", actor=viewer.person_id, estate=estate.id, subject=estate.id, slug=slug)
+    return slug
+
+
+async def update(scope: Scope, form: EstateForm) -> None:
+    errors = _validate(form, with_slug=False)
+    if errors:
+        raise Invalid(errors)
+    await Estate.update({
+        Estate.name: form.name.strip(),
+        Estate.timezone: form.timezone,
+        Estate.visitor_rules: form.visitor_rules.strip(),
+    }).where(Estate.id == scope.estate_id)
+    await audit.record("estate.updated", actor=scope.person_id, estate=scope.estate_id, subject=scope.estate_id)
+
+
+@dataclass
+class Places:
+    buildings: list[dict]
+    gates: list[dict]
+    desks: list[dict]
+
+
+async def places(scope: Scope) -> Places:
+    buildings = await Building.select(Building.id, Building.code, Building.name).where(
+        scope.where(Building)
+    ).order_by(Building.code)
+    counts: dict[UUID, int] = {}
+    for row in await Unit.select(Unit.building).where(scope.where(Unit)):
+        counts[row["building"]] = counts.get(row["building"], 0) + 1
+    for b in buildings:
+        b["units"] = counts.get(b["id"], 0)
+    return Places(
+        buildings=buildings,
+        gates=await Gate.select(Gate.id, Gate.name).where(scope.where(Gate)).order_by(Gate.name),
+        desks=await LobbyDesk.select(LobbyDesk.id, LobbyDesk.name).where(scope.where(LobbyDesk)).order_by(LobbyDesk.name),
+    )
+
+
+# Buildings ----------------------------------------------------------------------------------
+
+CODE = re.compile(r"^[0-9A-Za-z]{1,8}$")
+
+
+async def add_building(scope: Scope, code: str, name: str) -> None:
+    code = code.strip().upper()
+    errors: dict[str, str] = {}
+    if not CODE.match(code):
+        errors["code"] = CODE_INVALID
+    elif await Building.exists().where(scope.where(Building) & (Building.code == code)):
+        errors["code"] = CODE_TAKEN
+    if len(name.strip()) > 120:
+        errors["name"] = NAME_TOO_LONG
+    if errors:
+        raise Invalid(errors)
+    await _insert(Building(estate=scope.estate_id, code=code, name=name.strip()), {"code": CODE_TAKEN})
+
+
+async def rename_building(scope: Scope, building_id: UUID, name: str) -> None:
+    await scope.get(Building, building_id)
+    if len(name.strip()) > 120:
+        raise Invalid({"name": NAME_TOO_LONG})
+    await Building.update({Building.name: name.strip()}).where(Building.id == building_id)
+
+
+async def delete_building(scope: Scope, building_id: UUID) -> str:
+    building = await scope.get(Building, building_id)
+    if await Unit.exists().where(Unit.building == building.id):
+        raise Invalid({"__all__": BUILDING_HAS_UNITS})
+    await _delete(Building, building.id)
+    return building.code
+
+
+# Gates and lobby desks: a name each ---------------------------------------------------------
+
+NAMED = {"gate": (Gate, GATE_TAKEN), "desk": (LobbyDesk, DESK_TAKEN)}
+
+
+async def add_named(scope: Scope, kind: str, name: str) -> None:
+    table, taken = NAMED[kind]
+    name = name.strip()
+    if problem := _name_errors(name, 80):
+        raise Invalid({"name": problem})
+    if await table.exists().where(scope.where(table) & (table.name == name)):  # type: ignore[attr-defined]
+        raise Invalid({"name": taken})
+    await _insert(table(estate=scope.estate_id, name=name), {"name": taken})
+
+
+async def rename_named(scope: Scope, kind: str, row_id: UUID, name: str) -> None:
+    table, taken = NAMED[kind]
+    await scope.get(table, row_id)
+    name = name.strip()
+    if problem := _name_errors(name, 80):
+        raise Invalid({"name": problem})
+    if await table.exists().where(
+        scope.where(table) & (table.name == name) & (table.id != row_id)  # type: ignore[attr-defined]
+    ):
+        raise Invalid({"name": taken})
+    try:
+        await table.update({table.name: name}).where(table.id == row_id)  # type: ignore[attr-defined]
+    except Exception as exc:
+        if is_integrity_error(exc):
+            raise Invalid({"name": taken}) from exc
+        raise
+
+
+async def delete_named(scope: Scope, kind: str, row_id: UUID) -> str:
+    table, _ = NAMED[kind]
+    row = await scope.get(table, row_id)
+    await _delete(table, row_id)
+    return row.name  # type: ignore[attr-defined]
+
+
+async def _insert(row: Table, on_conflict: dict[str, str]) -> None:
+    try:
+        await row.save()
+    except Exception as exc:
+        if is_integrity_error(exc):
+            raise Invalid(on_conflict) from exc
+        raise
+
+
+async def _delete(table: type[Table], row_id: UUID) -> None:
+    """Delete, or refuse in a sentence when other records still point at the row."""
+    try:
+        await table.delete().where(table._meta.primary_key == row_id)
+    except Exception as exc:
+        if is_integrity_error(exc):
+            raise Invalid({"__all__": IN_USE}) from exc
+        raise
