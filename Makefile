@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e bench system-deps clean
+.PHONY: run test test-unit test-integration test-e2e bench system-deps i18n clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,13 @@ run: $(STAMP)
 	$(PY) -m app demo
 	$(PY) -m app serve
 
-# Debian packages the tests need: Chromium for the browser tests, PostgreSQL's binaries for a
-# throwaway cluster when no server answers. Installed only when missing.
+# Debian packages the tests need: Chromium for the browser tests, a Chinese font so its
+# screenshots show Chinese, PostgreSQL's binaries for a throwaway cluster when no server
+# answers. Installed only when missing.
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || missing="$$missing fonts-wqy-microhei"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
@@ -47,6 +49,11 @@ test-e2e: $(STAMP) system-deps
 
 bench: $(STAMP) system-deps
 	@ls bench/*.py >/dev/null 2>&1 && for b in bench/bench_*.py; do $(PY) $$b || exit 1; done || echo "no benchmarks yet"
+
+# After adding or changing user-visible text: extract it, then translate what is new or fuzzy
+# in app/i18n/zh_Hans/LC_MESSAGES/messages.po (tests/unit/test_i18n_catalogues.py checks).
+i18n: $(STAMP)
+	./tools/i18n_update.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,346 @@
+"""Browser tests against the real server: a fresh SQLite database in a temp dir, the demo
+estate loaded through the CLI, ``python -m app serve`` on a free port, and Debian's Chromium
+with a CDP virtual authenticator per page.
+
+The server is reached as ``http://localhost:PORT``: browsers refuse passkeys for an IP
+address. Tests share one server and the demo cast, so a test that enrols asks the CLI for a
+fresh link (``enrol_link``); a new link replaces any unused one of that person.
+
+If the server does not come up, the error carries its log; a failed test gets the log's tail
+as an extra report section.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ESTATE = "harbour-view"
+OTHER_ESTATE = "maple-court"
+STARTUP_SECONDS = 30
+SERVER_SETTINGS = {
+    "DATABASE_URL", "PUBLIC_URL", "HOST", "PORT", "SECRET_KEY", "TLS_CERT", "TLS_KEY", "TRUSTED_PROXIES",
+    "GATEPOST_VAR_DIR", "ENROLMENT_LINK_HOURS", "SESSION_DAYS", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
+}
+VIEWPORT = {"width": 390, "height": 844}
+# Playwright's default is 30 s; a page of this app answers in milliseconds, so a stuck step
+# should fail fast and leave time for the rest of the run.
+TIMEOUT_MS = 10_000
+
+_server_log: Path | None = None
+
+# An init script (CDP, so the page's CSP does not apply to it): this browser has no passkey
+# autofill, as an older phone would not.
+NO_PASSKEY_AUTOFILL = (
+    "if (window.PublicKeyCredential) Object.defineProperty(PublicKeyCredential, "
+    "'isConditionalMediationAvailable', {value: () => Promise.resolve(false)});"
+)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _log_tail(path: Path | None, lines: int = 60) -> str:
+    if path is None or not path.exists():
+        return "(no server log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def parse_links(output: str) -> dict[str, str]:
+    """``python -m app demo`` prints each person on one line and their link indented below."""
+    links: dict[str, str] = {}
+    name = None
+    for line in output.splitlines():
+        text = line.strip()
+        if text.startswith(("http://", "https://")):
+            if name is not None:
+                links[name] = text
+            name = None
+        elif line.startswith("  ") and text:
+            name = re.split(r"\s{2,}", text)[0]
+    return links
+
+
+def parse_link(output: str) -> str:
+    """``enrol-link`` and ``add-person`` print ``Name: URL``."""
+    match = re.search(r"(https?://\S+/enrol/\S+)", output)
+    if not match:
+        raise AssertionError(f"no enrolment link in CLI output:\n{output}")
+    return match.group(1)
+
+
+@dataclass
+class Server:
+    base_url: str
+    env: dict[str, str]
+    log: Path
+    demo_links: dict[str, str]
+    # Links issued but not yet handed to a test, by (estate, person): each is that person's newest.
+    _fresh: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def run_cli(self, *args: str) -> str:
+        """Run ``python -m app ARGS`` against the test database and return its stdout."""
+        done = subprocess.run(
+            [sys.executable, "-m", "app", *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60,
+        )
+        if done.returncode != 0:
+            raise AssertionError(
+                f"python -m app {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+            )
+        return done.stdout
+
+    def enrol_link(self, person: str, estate: str = ESTATE) -> str:
+        """A fresh one-time link for a person; any unused earlier link of theirs stops working.
+
+        A link still unused from ``demo`` or ``reissue_demo_links`` is handed out first (once);
+        after that, a new one comes from ``enrol-link``.
+        """
+        fresh = self._fresh.pop((estate, person), None)
+        if fresh is not None:
+            return fresh
+        return parse_link(self.run_cli("enrol-link", "--estate", estate, "--person", person))
+
+    def reissue_demo_links(self) -> None:
+        """New links for the whole demo cast in one CLI run (``demo`` again keeps the data and
+        prints fresh links), for a module that enrols most of the cast; ``enrol_link`` then
+        hands them out. Any link issued to a demo person before this stops working."""
+        self.demo_links = parse_links(self.run_cli("demo"))
+        self._fresh.update({(ESTATE, name): link for name, link in self.demo_links.items()})
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{_log_tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError) as exc:
+            last_error = exc
+        try:  # the poll interval doubles as a check that the server is still running
+            process.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            pass
+    raise RuntimeError(f"the server did not answer {url} within {STARTUP_SECONDS} s ({last_error}):\n{_log_tail(log)}")
+
+
+@pytest.fixture(scope="session")
+def server() -> Server:
+    global _server_log
+    tmp = Path(tempfile.mkdtemp(prefix="gatepost-e2e-"))
+    port = _free_port()
+    # The developer's own settings (a database, TLS, a proxy) are no business of this server.
+    inherited = {k: v for k, v in os.environ.items() if k not in SERVER_SETTINGS}
+    env = {
+        **inherited,
+        "GATEPOST_VAR_DIR": str(tmp),
+        "DATABASE_URL": f"sqlite:///{tmp / 'gatepost.sqlite'}",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PUBLIC_URL": f"http://localhost:{port}",
+        # Every test signs in from 127.0.0.1; the per-minute limit is for real phones.
+        "RATE_LIMIT_PER_MINUTE": "10000",
+        "LOG_LEVEL": "warning",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = tmp / "server.log"
+    _server_log = log
+    cli = Server(base_url=f"http://localhost:{port}", env=env, log=log, demo_links={})
+    cli.run_cli("migrate")
+    with log.open("wb") as out:
+        # The server only needs the tables; it boots while the demo estate loads.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        cli.demo_links = parse_links(cli.run_cli("demo"))
+        cli._fresh.update({(ESTATE, name): link for name, link in cli.demo_links.items()})
+    except BaseException:
+        process.kill()
+        raise
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}/healthz", process, log)
+        yield cli
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        _server_log = None
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def base_url(server: Server) -> str:
+    return server.base_url
+
+
+@pytest.fixture(scope="session")
+def demo_links(server: Server) -> dict[str, str]:
+    return server.demo_links
+
+
+@pytest.fixture(scope="session")
+def run_cli(server: Server):
+    return server.run_cli
+
+
+@pytest.fixture(scope="session")
+def enrol_link(server: Server):
+    return server.enrol_link
+
+
+@pytest.fixture(scope="session")
+def other_estate(server: Server) -> dict[str, str]:
+    """A second estate, Maple Court, with a resident of its own (Tan Mei, with her link)."""
+    out = server.run_cli(
+        "add-person", "--estate", OTHER_ESTATE, "--create-estate", "Maple Court",
+        "--role", "resident", "--name", "Tan Mei",
+    )
+    return {"slug": OTHER_ESTATE, "name": "Maple Court", "links": {"Tan Mei": parse_link(out)}}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Authenticator:
+    """The CDP virtual authenticator of one page: a platform passkey with user verification."""
+
+    def __init__(self, page: Page):
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("WebAuthn.enable")
+        self.id = self.cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+            "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+            "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True,
+        }})["authenticatorId"]
+
+    def credentials(self) -> list[dict]:
+        return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})["credentials"]
+
+    def remove(self) -> None:
+        self.cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": self.id})
+
+
+@dataclass
+class Phone:
+    """One browser context and page, as a person's phone: ``page`` and its ``authenticator``.
+
+    ``problems`` collects what must never happen on any page: an uncaught script error, or the
+    browser refusing something under the Content-Security-Policy. The fixture fails the test
+    on any.
+    """
+
+    context: BrowserContext
+    page: Page
+    authenticator: Authenticator | None
+    problems: list[str] = field(default_factory=list)
+
+    def watch(self) -> None:
+        self.page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+        self.page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.problems.append(f"CSP: {message.text}")
+
+
+@pytest.fixture
+def new_phone(browser: Browser, server: Server):
+    """Factory: ``new_phone(locale="en-US", accept_language=None, authenticator=True,
+    autofill=False)`` opens a fresh context at 390x844 whose navigator.language is ``locale``
+    and whose Accept-Language is ``accept_language`` (default: the locale).
+
+    ``autofill=False`` hides passkey autofill (conditional mediation) from the sign-in page:
+    the virtual authenticator answers a conditional request at once, where a phone waits for
+    the person to pick a passkey, so the page would sign in before a test taps the button.
+    ``test_enrol_and_sign_in`` covers the autofill path with ``autofill=True``.
+    """
+    def make(locale: str = "en-US", *, accept_language: str | None = None, authenticator: bool = True,
+             autofill: bool = False) -> Phone:
+        context = browser.new_context(
+            base_url=server.base_url, viewport=VIEWPORT, locale=locale,
+            extra_http_headers={"Accept-Language": accept_language or locale},
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        if not autofill:
+            context.add_init_script(NO_PASSKEY_AUTOFILL)
+        page = context.new_page()
+        phone = Phone(context, page, Authenticator(page) if authenticator else None)
+        phone.watch()
+        phones.append(phone)
+        return phone
+
+    phones: list[Phone] = []
+    yield make
+    problems = [problem for phone in phones for problem in phone.problems]
+    for phone in phones:
+        phone.context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def phone(new_phone) -> Phone:
+    """A phone in English with a passkey-capable authenticator."""
+    return new_phone("en-US")
+
+
+@pytest.fixture
+def page(phone: Phone) -> Page:
+    return phone.page
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _server_log is not None:
+        report.sections.append(("server log (tail)", _log_tail(_server_log)))
