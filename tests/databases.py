@@ -126,12 +126,14 @@ def fresh_postgres() -> PostgresDatabase:
             server = cluster.start()
     name = f"gatepost_test_{secrets.token_hex(4)}"
     admin = _with_database(server, "postgres")
-    for attempt in range(20):
+    for _attempt in range(20):  # a cluster that has just started may refuse for a moment
         try:
             _psql(admin, f'CREATE DATABASE "{name}"')
             break
         except OSError:
             time.sleep(0.25)
+    else:
+        raise RuntimeError(f"PostgreSQL at {admin} did not accept connections")
     return PostgresDatabase(url=_with_database(server, name), admin_url=admin, name=name, cluster=cluster)
 
 

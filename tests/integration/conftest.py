@@ -153,6 +153,17 @@ def sign_in(client):
 
 
 @pytest.fixture
+def sign_in_en(sign_in, client):
+    """Signed in, reading English (the default language is Simplified Chinese)."""
+
+    async def as_person(person_id):
+        await sign_in(person_id)
+        client.cookies.set("gp_lang", "en")
+
+    return as_person
+
+
+@pytest.fixture
 def csrf(client):
     """The CSRF token for the client's cookie jar, as the page would carry it."""
 

@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import secrets
 
-import pytest
 
 from app.domain.roles import Role
 from app.models.audit import AuditEvent
 from app.models.estates import Building, Estate, Gate
 from app.models.people import RoleGrant
-
-
-@pytest.fixture
-def sign_in_en(sign_in, client):
-    """Signed in, reading English (the default language is Simplified Chinese)."""
-
-    async def as_person(person_id):
-        await sign_in(person_id)
-        client.cookies.set("gp_lang", "en")
-
-    return as_person
-
-
-async def post_form(client, csrf, url: str, data: dict):
-    return await client.post(url, data={"_csrf_token": await csrf(), **data}, follow_redirects=False)
+from tests.integration.forms import post_form
 
 
 async def test_an_admin_creates_an_estate_and_becomes_its_admin(client, csrf, sign_in_en, make_estate):

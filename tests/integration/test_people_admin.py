@@ -7,27 +7,12 @@ import json
 import re
 import secrets
 
-import pytest
 
 from app.domain.roles import Relation, Role
 from app.models.audit import AuditEvent
 from app.models.auth import EnrolmentLink, Passkey, Session
 from app.models.people import HouseholdMember, Person, RoleGrant
-
-
-@pytest.fixture
-def sign_in_en(sign_in, client):
-    """Signed in, reading English (the default language is Simplified Chinese)."""
-
-    async def as_person(person_id):
-        await sign_in(person_id)
-        client.cookies.set("gp_lang", "en")
-
-    return as_person
-
-
-async def post_form(client, csrf, url: str, data: dict):
-    return await client.post(url, data={"_csrf_token": await csrf(), **data}, follow_redirects=False)
+from tests.integration.forms import post_form
 
 
 async def roles_of(person_id, estate) -> set[str]:
