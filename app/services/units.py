@@ -21,7 +21,7 @@ from app.services.errors import Invalid
 from app.services.estates import is_integrity_error
 from app.services.scope import Scope
 
-LIST_LIMIT = 300
+LIST_LIMIT = 50  # more than this is a search, not a scroll
 BATCH = 100
 
 LABEL_INVALID = N_("Write the unit as building-entrance-room, e.g. 5-2-1301.")

@@ -26,11 +26,10 @@ async def test_an_admin_imports_units_with_their_owners(client, csrf, sign_in_en
     assert "2 units added, 1 owners added, 0 already there" in response.text
     assert {"5-2-1301", "5-2-1302"} <= await labels(estate)
     assert await Building.exists().where((Building.estate == estate.id) & (Building.code == "5"))
-    owner = await Person.objects().where(Person.name == "Wang Fang").first()
-    assert owner.phone == "13912345678"
     unit = await Unit.objects().where((Unit.estate == estate.id) & (Unit.label == "5-2-1301")).first()
-    membership = await HouseholdMember.objects().where(HouseholdMember.person == owner.id).first()
-    assert (membership.unit, membership.relation) == (unit.id, "owner")
+    membership = await HouseholdMember.objects().where(HouseholdMember.unit == unit.id).first()
+    owner = await Person.objects().where(Person.id == membership.person).first()
+    assert (owner.name, owner.phone, membership.relation) == ("Wang Fang", "13912345678", "owner")
     assert await RoleGrant.exists().where(
         (RoleGrant.person == owner.id) & (RoleGrant.estate == estate.id) & (RoleGrant.role == "resident"))
     assert await AuditEvent.exists().where((AuditEvent.action == "units.imported") & (AuditEvent.estate == estate.id))

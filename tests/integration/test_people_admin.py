@@ -276,3 +276,24 @@ async def test_another_estates_people_are_not_found_under_my_estates_address(cli
     assert await roles_of(stranger, mine) == set()
     assert not await EnrolmentLink.exists().where(EnrolmentLink.person == stranger)
     assert (await Person.objects().where(Person.id == stranger).first()).active is True
+
+
+async def test_a_search_by_part_of_a_name_ignores_case(client, sign_in_en, make_estate):
+    estate = await make_estate()
+    await estate.person("Wang Fang", Role.RESIDENT, unit="1-1-0101")
+    await sign_in_en(await estate.person("Chen Jing", Role.FRONT_DESK))
+    found = await client.get(f"/e/{estate.slug}/people?q=wang f")
+    assert "Wang Fang" in found.text
+
+
+async def test_a_long_list_shows_the_first_people_by_name_and_asks_for_a_search(client, sign_in_en, make_estate):
+    from app.services.people_directory import LIST_LIMIT
+
+    estate = await make_estate()
+    for i in range(LIST_LIMIT + 1):
+        await estate.person(f"Resident {i:03d}", Role.RESIDENT)
+    await sign_in_en(await estate.person("Chen Jing", Role.FRONT_DESK))
+    page = await client.get(f"/e/{estate.slug}/people")
+    assert f"Resident {LIST_LIMIT - 1:03d}" in page.text
+    assert f"Resident {LIST_LIMIT:03d}" not in page.text
+    assert "Search to narrow the list" in page.text
