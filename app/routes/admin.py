@@ -42,7 +42,6 @@ def estate_form(data: dict) -> estates.EstateForm:
 async def _estates_page(request: Request, *, errors=None, values=None, status: int = 200) -> Template:
     return Template("admin/estates.html", status_code=status, context={
         "estates": await estates.administered(request.user),
-        "timezones": estates.timezones(),
         "default_timezone": estates.DEFAULT_TIMEZONE,
         "errors": errors or {},
         "values": values or {},
@@ -73,7 +72,6 @@ async def _estate_page(request: Request, *, form: str = "", errors=None, values=
         "scope": scope,
         "estate": scope.estate,
         "places": await estates.places(scope),
-        "timezones": estates.timezones(),
         "form": form,
         "errors": errors or {},
         "values": values or {},

@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
+
 from app import i18n
 from app.domain.roles import Role
 from app.i18n import N_
@@ -93,6 +95,31 @@ def nav_items(request) -> list[NavItem]:
     return items
 
 
+COMMON_TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore",
+                    "Asia/Kuala_Lumpur", "Asia/Tokyo", "Asia/Seoul")
+
+
+def timezone_options(selected: str) -> Markup:
+    """The <option>s of a time-zone select, common zones first. Six hundred options cost
+    milliseconds to render, so each selection's list is rendered once per language and kept."""
+    return _timezone_options(selected, i18n.current_language())
+
+
+@lru_cache(maxsize=64)
+def _timezone_options(selected: str, language: str) -> Markup:
+    from app.services.estates import timezones
+
+    def option(tz: str) -> str:
+        mark = " selected" if tz == selected else ""
+        return f'<option value="{escape(tz)}"{mark}>{escape(tz)}</option>'
+
+    common = "".join(option(tz) for tz in COMMON_TIMEZONES)
+    rest = "".join(option(tz) for tz in timezones() if tz not in COMMON_TIMEZONES)
+    common_label, all_label = escape(i18n.gettext("Common")), escape(i18n.gettext("All time zones"))
+    return Markup(f'<optgroup label="{common_label}">{common}</optgroup>'
+                  f'<optgroup label="{all_label}">{rest}</optgroup>')
+
+
 def local_time(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
@@ -106,6 +133,7 @@ def template_globals() -> dict:
         "role_name": role_name,
         "relation_name": relation_name,
         "local_time": local_time,
+        "timezone_options": timezone_options,
         "current_language": i18n.current_language,
         "language_names": i18n.LANGUAGE_NAMES,
         "t": i18n.gettext_in,

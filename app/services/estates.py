@@ -23,7 +23,7 @@ from app.models.estates import Building, Estate, Gate, LobbyDesk, Unit
 from app.models.people import RoleGrant
 from app.services import audit
 from app.services.errors import Invalid
-from app.services.scope import Scope, Viewer
+from app.services.scope import Scope, as_uuid, Viewer
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -55,8 +55,11 @@ def is_integrity_error(exc: BaseException) -> bool:
 
 
 @lru_cache(maxsize=1)
-def timezones() -> list[str]:
-    return sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+@lru_cache(maxsize=1)
+def timezones() -> tuple[str, ...]:
+    return tuple(sorted(
+        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+    ))
 
 
 @dataclass(frozen=True)
@@ -149,9 +152,12 @@ async def places(scope: Scope) -> Places:
     buildings = await Building.select(Building.id, Building.code, Building.name).where(
         scope.where(Building)
     ).order_by(Building.code)
-    counts: dict[UUID, int] = {}
-    for row in await Unit.select(Unit.building).where(scope.where(Unit)):
-        counts[row["building"]] = counts.get(row["building"], 0) + 1
+    counts = {
+        as_uuid(r["building"]): r["units"]
+        for r in await Unit.raw(
+            "SELECT building, COUNT(*) AS units FROM unit WHERE estate = {} GROUP BY building", scope.estate_id
+        )
+    }
     for b in buildings:
         b["units"] = counts.get(b["id"], 0)
     return Places(

@@ -15,7 +15,6 @@ from uuid import UUID
 from piccolo.table import Table
 
 from app.domain.roles import Role
-from app.models.estates import Estate
 from app.models.people import HouseholdMember, RoleGrant
 from app.services.errors import NotFound
 
@@ -23,8 +22,18 @@ T = TypeVar("T", bound=Table)
 
 
 @dataclass(frozen=True)
+class EstateRef:
+    """What every request needs of an estate: loaded with the session, not queried again."""
+
+    id: UUID
+    slug: str
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
 class EstateGrant:
-    estate: Estate
+    estate: EstateRef
     roles: frozenset[Role]
 
     @property
@@ -52,24 +61,27 @@ class Viewer:
         return sorted(self.grants.values(), key=lambda g: g.name)
 
 
-async def grants_of(person_id: UUID) -> dict[str, EstateGrant]:
-    """The person's roles in each estate, with the estates themselves, in one query."""
-    rows = await RoleGrant.select(RoleGrant.role, *RoleGrant.estate.all_columns()).where(
-        RoleGrant.person == person_id
-    ).output(nested=True)
-    estates: dict[str, Estate] = {}
+def grants_from_rows(rows: list[dict]) -> dict[str, EstateGrant]:
+    """Roles per estate from rows carrying role, estate_id, slug, estate_name, timezone."""
+    estates: dict[str, EstateRef] = {}
     roles: dict[str, set[Role]] = {}
     for row in rows:
-        slug = row["estate"]["slug"]
-        estates.setdefault(slug, Estate(**row["estate"]))
+        if row.get("role") is None:
+            continue
+        slug = row["slug"]
+        estates.setdefault(slug, EstateRef(as_uuid(row["estate_id"]), slug, row["estate_name"], row["timezone"]))
         roles.setdefault(slug, set()).add(Role(row["role"]))
     return {slug: EstateGrant(estates[slug], frozenset(roles[slug])) for slug in estates}
+
+
+def as_uuid(value) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 @dataclass(frozen=True)
 class Scope:
     viewer: Viewer
-    estate: Estate
+    estate: EstateRef
     roles: frozenset[Role]
 
     @property

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from app.models.auth import Session
 from app.services.clock import utcnow
-from app.services.scope import Viewer, grants_of
+from app.services.scope import Viewer, as_uuid, grants_from_rows
 from app.services.tokens import new_token, token_hash
 from app.settings import get_settings
 
@@ -32,30 +32,38 @@ async def start(person_id: UUID, user_agent: str = "", passkey_id: UUID | None =
 
 
 async def resolve(token: str | None) -> Viewer | None:
-    """The signed-in person behind a cookie token, or None."""
+    """The signed-in person behind a cookie token, with their roles, in one query; or None."""
     if not token:
         return None
     now = utcnow()
-    row = await Session.select(
-        Session.id,
-        Session.expires_at,
-        Session.last_seen_at,
-        Session.person.id.as_alias("person_id"),
-        Session.person.name.as_alias("name"),
-        Session.person.locale.as_alias("locale"),
-        Session.person.active.as_alias("active"),
-    ).where(Session.token_hash == token_hash(token)).first()
-    if row is None or row["expires_at"] <= now or not row["active"]:
+    rows = await Session.raw(
+        "SELECT s.id AS session_id, s.expires_at, s.last_seen_at, p.id AS person_id, p.name, p.locale,"
+        " p.active, g.role, e.id AS estate_id, e.slug, e.name AS estate_name, e.timezone"
+        " FROM session s JOIN person p ON p.id = s.person"
+        " LEFT JOIN role_grant g ON g.person = p.id LEFT JOIN estate e ON e.id = g.estate"
+        " WHERE s.token_hash = {}",
+        token_hash(token),
+    )
+    if not rows:
         return None
-    if now - row["last_seen_at"] > TOUCH_EVERY:
-        await Session.update({Session.last_seen_at: now}).where(Session.id == row["id"])
+    row = rows[0]
+    if _aware(row["expires_at"]) <= now or not row["active"]:
+        return None
+    if now - _aware(row["last_seen_at"]) > TOUCH_EVERY:
+        await Session.update({Session.last_seen_at: now}).where(Session.token_hash == token_hash(token))
     return Viewer(
-        person_id=row["person_id"],
+        person_id=as_uuid(row["person_id"]),
         name=row["name"],
         locale=row["locale"],
-        session_id=row["id"],
-        grants=await grants_of(row["person_id"]),
+        session_id=as_uuid(row["session_id"]),
+        grants=grants_from_rows(rows),
     )
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, str):  # SQLite hands back text where a driver does not convert
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 async def end(session_id: UUID) -> None:
