@@ -23,7 +23,7 @@ from app.models.estates import Building, Estate, Gate, LobbyDesk, Unit
 from app.models.people import RoleGrant
 from app.services import audit
 from app.services.errors import Invalid
-from app.services.scope import Scope, as_uuid, Viewer
+from app.services.scope import Scope, Viewer, as_uuid
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")

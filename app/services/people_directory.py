@@ -6,7 +6,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from app.domain.roles import Role, may_issue_enrolment
-from app.models.auth import Passkey
 from app.models.people import HouseholdMember, Person, RoleGrant
 from app.services import passkeys
 from app.services.people import visible

@@ -15,7 +15,7 @@ from uuid import UUID
 from piccolo.table import Table
 
 from app.domain.roles import Role
-from app.models.people import HouseholdMember, RoleGrant
+from app.models.people import HouseholdMember
 from app.services.errors import NotFound
 
 T = TypeVar("T", bound=Table)
