@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 import aiosqlite
-
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
@@ -110,6 +109,13 @@ def engine():
     found = engine_finder()
     assert found is not None, "piccolo_conf.DB is missing"
     return found
+
+
+def is_integrity_error(exc: BaseException) -> bool:
+    """A unique or foreign-key constraint refused the write, on either engine."""
+    from asyncpg.exceptions import IntegrityConstraintViolationError
+
+    return isinstance(exc, (sqlite3.IntegrityError, IntegrityConstraintViolationError))
 
 
 @asynccontextmanager

@@ -8,7 +8,6 @@ two admins typing the same name at the same moment.
 from __future__ import annotations
 
 import re
-import sqlite3
 import zoneinfo
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,7 +15,7 @@ from uuid import UUID
 
 from piccolo.table import Table
 
-from app.db import write_transaction
+from app.db import is_integrity_error, write_transaction
 from app.domain.roles import Role
 from app.i18n import N_
 from app.models.estates import Building, Estate, Gate, LobbyDesk, Unit
@@ -43,18 +42,6 @@ DESK_TAKEN = N_("There is already a lobby desk with this name.")
 IN_USE = N_("This is used by records and cannot be deleted.")
 
 
-def is_integrity_error(exc: BaseException) -> bool:
-    """A unique or foreign-key constraint refused the write, on either engine."""
-    if isinstance(exc, sqlite3.IntegrityError):
-        return True
-    try:
-        from asyncpg.exceptions import IntegrityConstraintViolationError
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, IntegrityConstraintViolationError)
-
-
-@lru_cache(maxsize=1)
 @lru_cache(maxsize=1)
 def timezones() -> tuple[str, ...]:
     return tuple(sorted(

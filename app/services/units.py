@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from app.db import write_transaction
+from app.db import is_integrity_error, write_transaction
 from app.domain.roles import Relation, Role
 from app.domain.units import FeeStatus, UnitLabel, parse_unit_label, parse_units_csv
 from app.i18n import N_
@@ -18,7 +18,6 @@ from app.models.estates import Building, Unit
 from app.models.people import HouseholdMember, Person, RoleGrant
 from app.services import audit, people
 from app.services.errors import Invalid
-from app.services.estates import is_integrity_error
 from app.services.scope import Scope
 
 LIST_LIMIT = 50  # more than this is a search, not a scroll
