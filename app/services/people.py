@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from app import i18n
-from app.db import write_transaction
+from app.db import is_integrity_error, write_transaction
 from app.domain.roles import Relation, Role, may_issue_enrolment
 from app.domain.units import parse_unit_label
 from app.i18n import N_
 from app.models.auth import Passkey
 from app.models.estates import Estate, Unit
 from app.models.people import HouseholdMember, Person, RoleGrant
-from app.services import audit, passkeys, sessions
+from app.services import audit, enrolment, passkeys, sessions
 from app.services.clock import utcnow
 from app.services.errors import Forbidden, Invalid, NotFound
-from app.services.estates import is_integrity_error
 from app.services.scope import Scope
 
 NAME_REQUIRED = N_("Enter the person's name.")
@@ -177,8 +176,7 @@ async def manageable(scope: Scope, person_id: UUID) -> set[Role]:
     """As ``visible``; besides, the front desk changes only people who are residents alone."""
     roles = await visible(scope, person_id)
     if not scope.has(Role.ADMIN):
-        anywhere = {Role(r["role"]) for r in await RoleGrant.select(RoleGrant.role).where(RoleGrant.person == person_id)}
-        if not may_issue_enrolment(scope.roles, anywhere):
+        if not may_issue_enrolment(scope.roles, await enrolment.roles_anywhere(person_id)):
             raise Forbidden()
     return roles
 
