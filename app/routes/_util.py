@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from litestar import Request, Response
+from litestar.params import URLEncodedBody
+from litestar.response import Redirect
 
 from app.routes.middleware import SESSION_COOKIE
 from app.settings import get_settings
+
+# A posted form: a field sent twice arrives as a list.
+Form = URLEncodedBody[dict[str, Any]]
+
+
+def text(data: dict, key: str) -> str:
+    """One text field of a posted form ('' when absent; the last value when sent twice)."""
+    value = data.get(key, "")
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return value if isinstance(value, str) else ""
+
+
+def many(data: dict, key: str) -> list[str]:
+    """Every value of a field sent once per ticked box."""
+    value = data.get(key, [])
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, str) and v]
 
 
 def client_ip(request: Request) -> str:
@@ -45,3 +68,16 @@ def set_session_cookie(response: Response, token: str) -> Response:
 def clear_session_cookie(response: Response) -> Response:
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+def done_redirect(request: Request, route: str, done: str, *, anchor: str = "", query: dict | None = None,
+                  **params) -> Redirect:
+    """After a change, back to a page that says what was done (``?done=...``, shown as a flash).
+
+    Estate pages get the current estate without being told (routes ignore unused parameters).
+    """
+    scope = getattr(request.state, "scope", None)
+    if scope is not None:
+        params.setdefault("estate", scope.estate.slug)
+    url = request.app.route_reverse(route, **params)
+    return Redirect(f"{url}?{urlencode({'done': done, **(query or {})})}{anchor}", status_code=303)

@@ -6,18 +6,16 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from app import i18n
-from app.routes._util import safe_next, user_agent
+from app.routes._util import Form, done_redirect, safe_next, user_agent
 from app.routes.access import PUBLIC, SIGNED_IN
 from app.routes.middleware import LANGUAGE_COOKIE
 from app.services import passkeys, people
 from app.services.errors import Invalid
-
-Form = URLEncodedBody[dict[str, str]]
 
 
 async def _account_page(request: Request, *, errors: dict | None = None, values: dict | None = None,
@@ -49,13 +47,13 @@ async def passkey_rename(request: Request, passkey_id: FromPath[UUID], data: For
             request, errors={str(passkey_id): exc.errors["name"]},
             values={str(passkey_id): data.get("name", "")}, status=422,
         )
-    return Redirect(request.app.route_reverse("account") + "?done=renamed", status_code=303)
+    return done_redirect(request, "account", "renamed")
 
 
 @post("/account/passkeys/{passkey_id:uuid}/revoke", name="passkey_revoke", opt={"roles": SIGNED_IN})
 async def passkey_revoke(request: Request, passkey_id: FromPath[UUID]) -> Redirect:
     await passkeys.revoke(request.user.person_id, request.user.person_id, passkey_id)
-    return Redirect(request.app.route_reverse("account") + "?done=revoked", status_code=303)
+    return done_redirect(request, "account", "revoked")
 
 
 @post("/account/passkeys/options", name="passkey_add_options", opt={"roles": SIGNED_IN})

@@ -6,27 +6,21 @@ the app registers one list for the admin area.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.domain.roles import Role
 from app.routes import admin_units
+from app.routes._util import Form, done_redirect, text
 from app.services import estates
 from app.services.errors import Invalid
 
-Form = URLEncodedBody[dict[str, Any]]
 ADMIN = {"roles": {Role.ADMIN}}
 
 
-def text(data: dict, key: str) -> str:
-    value = data.get(key, "")
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return value if isinstance(value, str) else ""
 
 
 def estate_form(data: dict) -> estates.EstateForm:
@@ -59,7 +53,7 @@ async def estate_create(request: Request, data: Form) -> Template | Redirect:
         slug = await estates.create(request.user, estate_form(data))
     except Invalid as exc:
         return await _estates_page(request, errors=exc.errors, values=data, status=422)
-    return Redirect(request.app.route_reverse("admin_estate", estate=slug) + "?done=created", status_code=303)
+    return done_redirect(request, "admin_estate", "created", estate=slug)
 
 
 # One estate's set-up -------------------------------------------------------------------------
@@ -80,8 +74,7 @@ async def _estate_page(request: Request, *, form: str = "", errors=None, values=
 
 
 def _back(request: Request, done: str, anchor: str = "") -> Redirect:
-    url = request.app.route_reverse("admin_estate", estate=request.state.scope.estate.slug)
-    return Redirect(f"{url}?done={done}{anchor}", status_code=303)
+    return done_redirect(request, "admin_estate", done, anchor=anchor)
 
 
 @get("/e/{estate:str}/admin", name="admin_estate", opt=ADMIN)

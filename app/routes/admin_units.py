@@ -8,25 +8,20 @@ from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
+from litestar.params import FromPath, FromQuery, MultipartBody
 from litestar.response import Redirect, Template
 
 from app.domain.roles import Role
 from app.domain.units import decode_upload
+from app.routes._util import Form, done_redirect, text
 from app.services import units
 from app.services.errors import Invalid
 
-Form = URLEncodedBody[dict[str, Any]]
 ADMIN = {"roles": {Role.ADMIN}}
 DESK = {"roles": {Role.ADMIN, Role.FRONT_DESK}}
 MAX_UPLOAD = 2 * 1024 * 1024
 
 
-def text(data: dict, key: str) -> str:
-    value = data.get(key, "")
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return value if isinstance(value, str) else ""
 
 
 async def _units_page(request: Request, *, building: UUID | None = None, q: str = "", done: str = "",
@@ -62,8 +57,7 @@ async def unit_add(request: Request, data: Form) -> Template | Redirect:
         label = await units.add(request.state.scope, text(data, "label"))
     except Invalid as exc:
         return await _units_page(request, errors=exc.errors, values=data, status=422)
-    url = request.app.route_reverse("units_list", estate=request.state.scope.estate.slug)
-    return Redirect(f"{url}?done=added&q={label}", status_code=303)
+    return done_redirect(request, "units_list", "added", query={"q": label})
 
 
 # The CSV import ------------------------------------------------------------------------------
@@ -111,8 +105,7 @@ async def unit_page(request: Request, unit_id: UUID, *, form: str = "", errors=N
 
 
 def unit_redirect(request: Request, unit_id: UUID, done: str) -> Redirect:
-    url = request.app.route_reverse("unit_detail", estate=request.state.scope.estate.slug, unit_id=unit_id)
-    return Redirect(f"{url}?done={done}", status_code=303)
+    return done_redirect(request, "unit_detail", done, unit_id=unit_id)
 
 
 @get("/e/{estate:str}/units/{unit_id:uuid}", name="unit_detail", opt=DESK)
@@ -135,8 +128,7 @@ async def unit_delete(request: Request, unit_id: FromPath[UUID]) -> Template | R
         await units.delete(request.state.scope, unit_id)
     except Invalid as exc:
         return await unit_page(request, unit_id, form="page", errors=exc.errors, status=422)
-    url = request.app.route_reverse("units_list", estate=request.state.scope.estate.slug)
-    return Redirect(f"{url}?done=deleted", status_code=303)
+    return done_redirect(request, "units_list", "deleted")
 
 
 HANDLERS = [units_list, unit_add, units_import_page, units_import, unit_detail, unit_relabel, unit_delete]

@@ -14,7 +14,8 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.domain.roles import Role
-from app.routes.admin_units import unit_page, text, unit_redirect
+from app.routes._util import text
+from app.routes.admin_units import unit_page, unit_redirect
 from app.services import units
 from app.services.errors import Invalid
 

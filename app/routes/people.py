@@ -3,33 +3,23 @@ the front desk adds residents and gives them sign-in links. Lost phones are hand
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.domain.roles import Relation, Role
+from app.routes._util import Form, done_redirect, many, text
 from app.services import enrolment, people, people_directory
 from app.services.errors import Invalid
 
-Form = URLEncodedBody[dict[str, Any]]
 ADMIN = {"roles": {Role.ADMIN}}
 DESK = {"roles": {Role.ADMIN, Role.FRONT_DESK}}
 
 
-def text(data: dict, key: str) -> str:
-    value = data.get(key, "")
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return value if isinstance(value, str) else ""
 
 
-def many(data: dict, key: str) -> list[str]:
-    value = data.get(key, [])
-    values = value if isinstance(value, list) else [value]
-    return [v for v in values if isinstance(v, str) and v]
 
 
 def _common(request: Request) -> dict:
@@ -89,8 +79,7 @@ async def _person_page(request: Request, person_id: UUID, *, form: str = "", err
 
 
 def _to_person(request: Request, person_id: UUID, done: str) -> Redirect:
-    url = request.app.route_reverse("person_detail", estate=request.state.scope.estate.slug, person_id=person_id)
-    return Redirect(f"{url}?done={done}", status_code=303)
+    return done_redirect(request, "person_detail", done, person_id=person_id)
 
 
 @get("/e/{estate:str}/people/{person_id:uuid}", name="person_detail", opt=DESK)
