@@ -100,12 +100,26 @@ async def building_add(request: Request, data: Form) -> Template | Redirect:
     return _back(request, "building_added", "#buildings")
 
 
+async def _building_page(request: Request, building_id: UUID, *, errors=None, values=None,
+                         status: int = 200, done: str = "") -> Template:
+    scope = request.state.scope
+    return Template("admin/building.html", status_code=status, context={
+        "scope": scope, "building": await estates.building(scope, building_id),
+        "errors": errors or {}, "values": values or {}, "done": done,
+    })
+
+
+@get("/e/{estate:str}/admin/buildings/{building_id:uuid}", name="building_detail", opt=ADMIN)
+async def building_detail(request: Request, building_id: FromPath[UUID], done: FromQuery[str] = "") -> Template:
+    return await _building_page(request, building_id, done=done)
+
+
 @post("/e/{estate:str}/admin/buildings/{building_id:uuid}/name", name="building_rename", opt=ADMIN)
 async def building_rename(request: Request, building_id: FromPath[UUID], data: Form) -> Template | Redirect:
     try:
         await estates.rename_building(request.state.scope, building_id, text(data, "name"))
     except Invalid as exc:
-        return await _rename_failed(request, building_id, exc, data)
+        return await _building_page(request, building_id, errors=exc.errors, values=data, status=422)
     return _back(request, "renamed", "#buildings")
 
 
@@ -114,7 +128,7 @@ async def building_delete(request: Request, building_id: FromPath[UUID]) -> Temp
     try:
         await estates.delete_building(request.state.scope, building_id)
     except Invalid as exc:
-        return await _estate_page(request, form="page", errors=exc.errors, status=422)
+        return await _building_page(request, building_id, errors=exc.errors, status=422)
     return _back(request, "deleted", "#buildings")
 
 
@@ -184,7 +198,7 @@ async def desk_delete(request: Request, desk_id: FromPath[UUID]) -> Template | R
 
 HANDLERS = [
     estates_page, estate_create, estate_page, estate_update,
-    building_add, building_rename, building_delete,
+    building_add, building_detail, building_rename, building_delete,
     gate_add, gate_rename, gate_delete, desk_add, desk_rename, desk_delete,
     *admin_units.HANDLERS,
 ]

@@ -173,6 +173,13 @@ async def add_building(scope: Scope, code: str, name: str) -> None:
     await _insert(Building(estate=scope.estate_id, code=code, name=name.strip()), {"code": CODE_TAKEN})
 
 
+async def building(scope: Scope, building_id: UUID) -> dict:
+    """One building with how many units it has (404 for another estate's)."""
+    row = await scope.get(Building, building_id)
+    return {"id": row.id, "code": row.code, "name": row.name,
+            "units": await Unit.count().where(Unit.building == row.id)}
+
+
 async def rename_building(scope: Scope, building_id: UUID, name: str) -> None:
     await scope.get(Building, building_id)
     if len(name.strip()) > 120:

@@ -173,3 +173,22 @@ async def test_an_admin_of_one_estate_finds_nothing_of_another(client, csrf, sig
     deleted = await post_form(client, csrf, f"/e/{mine.slug}/admin/buildings/{their_building.id}/delete", {})
     assert deleted.status_code == 404
     assert (await Gate.objects().where(Gate.id == their_gate.id).first()).name == "North Gate"
+
+
+async def test_a_building_page_keeps_a_too_long_name_and_refuses_to_delete_a_building_with_units(
+    client, csrf, sign_in_en, make_estate
+):
+    estate = await make_estate()
+    await sign_in_en(await estate.person("Zhou Min", Role.ADMIN))
+    building = await Building.objects().where((Building.estate == estate.id) & (Building.code == "1")).first()
+    page = await client.get(f"/e/{estate.slug}/admin/buildings/{building.id}")
+    assert page.status_code == 200 and "2 units" in page.text
+
+    too_long = "x" * 121
+    renamed = await post_form(client, csrf, f"/e/{estate.slug}/admin/buildings/{building.id}/name", {"name": too_long})
+    assert renamed.status_code == 422 and too_long in renamed.text
+
+    deleted = await post_form(client, csrf, f"/e/{estate.slug}/admin/buildings/{building.id}/delete", {})
+    assert deleted.status_code == 422
+    assert "This building still has units" in deleted.text
+    assert await Building.exists().where(Building.id == building.id)
