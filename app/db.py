@@ -58,6 +58,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         if thread is not None:
             thread.daemon = True
         connection = await pending
+        connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute("PRAGMA foreign_keys = 1")
         return connection
 
@@ -75,13 +76,12 @@ class PooledSQLiteEngine(SQLiteEngine):
         connection = await self._borrow()
         healthy = False
         try:
-            connection.row_factory = dict_factory  # type: ignore[assignment]
             async with connection.execute(query, args or []) as cursor:
                 await connection.commit()
                 rows = await cursor.fetchall()
             healthy = True
             return rows
-        except sqlite3.OperationalError:
+        except sqlite3.Error:  # a refused write leaves the connection usable; a broken one is dropped
             healthy = not connection.in_transaction
             raise
         finally:

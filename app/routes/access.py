@@ -24,7 +24,6 @@ from app.services.scope import Viewer, scope_in
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
 ANY_ROLE = frozenset(Role)
-STAFF = frozenset(r for r in Role if r.is_staff)
 
 
 class UndeclaredAccess(RuntimeError):

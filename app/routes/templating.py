@@ -74,8 +74,6 @@ def relation_name(relation: str) -> str:
 
 def nav_items(request) -> list[NavItem]:
     """The bottom bar: home, the role's main areas, account. Only pages that exist appear."""
-    from litestar.datastructures import State  # noqa: F401  (request.state is a State)
-
     viewer = request.user if "user" in request.scope else None
     if viewer is None:
         return []

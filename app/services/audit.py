@@ -20,17 +20,3 @@ async def record(
         AuditEvent(estate=estate, actor=actor, action=action, subject=str(subject), data=data)
     )
 
-
-async def recent(estate: UUID, limit: int = 50) -> list[dict]:
-    return await (
-        AuditEvent.select(
-            AuditEvent.action,
-            AuditEvent.subject,
-            AuditEvent.data,
-            AuditEvent.at,
-            AuditEvent.actor.name.as_alias("actor_name"),
-        )
-        .where(AuditEvent.estate == estate)
-        .order_by(AuditEvent.at, ascending=False)
-        .limit(limit)
-    )

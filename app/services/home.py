@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.domain.roles import HOME_ORDER, Role
-from app.models.estates import Gate, LobbyDesk
+from app.models.estates import Gate
 from app.models.people import HouseholdMember, RoleGrant
 from app.services.scope import Scope
 
@@ -14,7 +14,6 @@ from app.services.scope import Scope
 class Home:
     roles: list[Role]
     gates: list[dict] = field(default_factory=list)
-    desks: list[dict] = field(default_factory=list)
     households: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -23,8 +22,6 @@ async def overview(scope: Scope) -> Home:
     home = Home(roles=[r for r in HOME_ORDER if r in scope.roles])
     if scope.has(Role.GATE_GUARD, Role.PATROL_GUARD, Role.SUPERVISOR, Role.MANAGER):
         home.gates = await Gate.select(Gate.id, Gate.name).where(scope.where(Gate)).order_by(Gate.name)
-    if scope.has(Role.FRONT_DESK):
-        home.desks = await LobbyDesk.select(LobbyDesk.id, LobbyDesk.name).where(scope.where(LobbyDesk)).order_by(LobbyDesk.name)
     if scope.has(Role.RESIDENT):
         home.households = await household_of(scope)
     if scope.has(Role.ADMIN, Role.FRONT_DESK):
