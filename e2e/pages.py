@@ -163,7 +163,7 @@ class NewPersonPage(Screen):
         return self.page.get_by_role("heading", level=1, name=t(lang, "Add a person"))
 
     def create(self, name: str, roles: list[str], lang: str = EN, unit: str = "") -> PersonPage:
-        self.page.get_by_label(t(lang, "Name"), exact=True).fill(name)
+        self.page.get_by_label(t(lang, "Full name"), exact=True).fill(name)
         for role in roles:
             self.page.get_by_role("checkbox", name=role_name(role, lang), exact=True).check()
         if unit:

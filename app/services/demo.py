@@ -71,7 +71,7 @@ async def _create_estate() -> Estate:
     rng = random.Random(20261123)  # the same demo every time
     units: dict[str, Unit] = {}
     for code in BUILDINGS:
-        building = Building(estate=estate.id, code=code, name=f"Building {code}")
+        building = Building(estate=estate.id, code=code, name="")
         await building.save()
         for entrance in ENTRANCES:
             for floor in FLOORS:
