@@ -21,7 +21,8 @@ from litestar.template.config import TemplateConfig
 
 
 from app import db, i18n, periodic
-from app.routes import account, admin, auth, desk, home, people, pwa
+from app.routes import (account, admin, auth, desk, gate, home, invitations, lobby, notifications, people, pwa,
+                        walkins, watchlist)
 from app.routes.access import PUBLIC, access_guard
 from app.routes.errors import HANDLERS
 from app.routes.middleware import session_middleware
@@ -74,6 +75,12 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             *admin.HANDLERS,
             *people.HANDLERS,
             *desk.HANDLERS,
+            *invitations.HANDLERS,
+            *gate.HANDLERS,
+            *walkins.HANDLERS,
+            *notifications.HANDLERS,
+            *watchlist.HANDLERS,
+            *lobby.HANDLERS,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],

@@ -1,6 +1,6 @@
 """Estates and their places: buildings, units, gates, lobby desks."""
 
-from piccolo.columns import UUID, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -12,6 +12,7 @@ class Estate(Table):
     slug = Varchar(length=60, unique=True, help_text="Short name used in addresses, e.g. harbour-view")
     timezone = Varchar(length=64, default="Asia/Shanghai")
     visitor_rules = Text(default="")
+    consent_timeout_seconds = Integer(default=180, help_text="How long a guard waits for a household's answer")
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -41,3 +42,13 @@ class LobbyDesk(Table):
     id = UUID(primary_key=True)
     estate = ForeignKey(Estate, on_delete=OnDelete.restrict, null=False, index=True)
     name = Varchar(length=80)
+
+
+class EstateKey(Table):
+    """The estate's Ed25519 key that signs its QR codes (passes, slips, checkpoints)."""
+
+    id = UUID(primary_key=True)
+    estate = ForeignKey(Estate, on_delete=OnDelete.restrict, null=False, unique=True)
+    private_key = Text(help_text="raw Ed25519 private key, hex")
+    public_key = Varchar(length=64, help_text="raw Ed25519 public key, hex")
+    created_at = Timestamptz(default=TimestamptzNow())

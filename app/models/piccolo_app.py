@@ -13,6 +13,8 @@ APP_CONFIG = AppConfig(
             "app.models.people",
             "app.models.auth",
             "app.models.audit",
+            "app.models.visitors",
+            "app.models.notifications",
         ],
         exclude_imported=True,
     ),

@@ -1,0 +1,5 @@
+"""invitations routes (being built)."""
+
+from __future__ import annotations
+
+HANDLERS: list = []

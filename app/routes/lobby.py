@@ -1,0 +1,5 @@
+"""lobby routes (being built)."""
+
+from __future__ import annotations
+
+HANDLERS: list = []

@@ -1,0 +1,5 @@
+"""notifications routes (being built)."""
+
+from __future__ import annotations
+
+HANDLERS: list = []

@@ -1,0 +1,5 @@
+"""watchlist routes (being built)."""
+
+from __future__ import annotations
+
+HANDLERS: list = []

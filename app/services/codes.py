@@ -1,0 +1,53 @@
+"""The estate's signing key and the QR codes it signs (visitor passes, release slips, checkpoints).
+
+Each estate gets its Ed25519 key the first time it needs one. Keys never change, so they are
+kept in memory once read. A token of another estate, forged, truncated or bit-flipped reads
+as None: the scanner shows "unknown" and learns nothing more.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from app.db import is_integrity_error
+from app.domain import tokens
+from app.domain.tokens import Code, Kind
+from app.models.estates import EstateKey
+
+_keys: dict[UUID, Ed25519PrivateKey] = {}
+
+
+async def signing_key(estate_id: UUID) -> Ed25519PrivateKey:
+    key = _keys.get(estate_id)
+    if key is not None:
+        return key
+    row = await EstateKey.select(EstateKey.private_key).where(EstateKey.estate == estate_id).first()
+    if row is None:
+        fresh = tokens.new_private_key()
+        try:
+            await EstateKey.insert(EstateKey(
+                estate=estate_id,
+                private_key=tokens.private_key_bytes(fresh).hex(),
+                public_key=tokens.public_key_bytes(fresh).hex(),
+            ))
+        except Exception as exc:  # another request made the key first: use theirs
+            if not is_integrity_error(exc):
+                raise
+        row = await EstateKey.select(EstateKey.private_key).where(EstateKey.estate == estate_id).first()
+    key = tokens.private_key_from_bytes(bytes.fromhex(row["private_key"]))
+    _keys[estate_id] = key
+    return key
+
+
+async def public_key_hex(estate_id: UUID) -> str:
+    return tokens.public_key_bytes(await signing_key(estate_id)).hex()
+
+
+async def sign(estate_id: UUID, kind: Kind, record_id: UUID) -> str:
+    return tokens.sign(Code(kind, record_id), await signing_key(estate_id))
+
+
+async def read(estate_id: UUID, token: str) -> Code | None:
+    return tokens.read(token, (await signing_key(estate_id)).public_key())

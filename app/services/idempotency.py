@@ -1,0 +1,88 @@
+"""Guard actions happen once per idempotency key.
+
+A guard's phone makes a key for every action (admit, exit, register, ...) and sends it with
+the time on the phone. The first request's result is kept with the key; a replay (a double
+tap, a retry after a dropped answer, the offline outbox) gets that result back and changes
+nothing. Uniqueness of (person, key) is a database constraint: two copies of one request
+racing each other cannot both write, because the work and the kept result commit together.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable
+from uuid import UUID
+
+from app.db import is_integrity_error, write_transaction
+from app.i18n import N_
+from app.models.visitors import GuardAction
+from app.services.clock import utcnow
+from app.services.errors import Invalid
+
+KEY_MISSING = N_("This action arrived without its key. Reload the page and try again.")
+MAX_KEY_LENGTH = 64
+# A phone's clock may be wrong; a time further off than this is not believed.
+MAX_CLOCK_SKEW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Action:
+    """Who acts, with which key, and when it happened on the phone (None if not believable)."""
+
+    person_id: UUID
+    key: str
+    device_time: datetime | None = None
+
+
+def action(person_id: UUID, key: str, device_time: str = "") -> Action:
+    key = (key or "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise Invalid({"__all__": KEY_MISSING})
+    return Action(person_id, key, parse_device_time(device_time))
+
+
+def parse_device_time(value: str) -> datetime | None:
+    """An ISO 8601 time with its offset, as the phone sent it; None when absent or implausible."""
+    try:
+        parsed = datetime.fromisoformat((value or "").strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None or abs(parsed - utcnow()) > MAX_CLOCK_SKEW:
+        return None
+    return parsed
+
+
+async def previous(act: Action) -> dict | None:
+    row = await GuardAction.select(GuardAction.result).where(
+        (GuardAction.person == act.person_id) & (GuardAction.key == act.key)
+    ).first()
+    if row is None:
+        return None
+    result = row["result"]
+    return json.loads(result) if isinstance(result, str) else result
+
+
+async def once(act: Action, name: str, estate_id: UUID | None,
+               work: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    """Run ``work`` (its writes and the kept result in one transaction) unless this key has a
+    result already; return the result either way. ``work`` returns a JSON-able dict."""
+    earlier = await previous(act)
+    if earlier is not None:
+        return earlier
+    try:
+        async with write_transaction():
+            result = await work()
+            await GuardAction.insert(GuardAction(
+                person=act.person_id, key=act.key, action=name, estate=estate_id,
+                result=result, device_time=act.device_time,
+            ))
+    except Exception as exc:
+        if not is_integrity_error(exc):
+            raise
+        earlier = await previous(act)
+        if earlier is None:  # the constraint that refused was not the key's
+            raise
+        return earlier
+    return result
