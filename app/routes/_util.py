@@ -10,6 +10,7 @@ from litestar.params import URLEncodedBody
 from litestar.response import Redirect
 
 from app.routes.middleware import SESSION_COOKIE
+from app.services import idempotency
 from app.settings import get_settings
 
 # A posted form: a field sent twice arrives as a list.
@@ -81,3 +82,8 @@ def done_redirect(request: Request, route: str, done: str, *, anchor: str = "", 
         params.setdefault("estate", scope.estate.slug)
     url = request.app.route_reverse(route, **params)
     return Redirect(f"{url}?{urlencode({'done': done, **(query or {})})}{anchor}", status_code=303)
+
+
+def guard_action(request: Request, data: dict):
+    """The idempotency key and phone time a guard action's form carries (Invalid if no key)."""
+    return idempotency.action(request.user.person_id, text(data, "idem_key"), text(data, "device_time"))

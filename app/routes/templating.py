@@ -7,6 +7,7 @@ These are presentation helpers of the routes layer; templates themselves decide 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from app import i18n
+from app.domain.masking import mask_id_number, mask_phone
 from app.domain.roles import Role
 from app.i18n import N_
 
@@ -135,4 +137,12 @@ def template_globals() -> dict:
         "current_language": i18n.current_language,
         "language_names": i18n.LANGUAGE_NAMES,
         "t": i18n.gettext_in,
+        "new_key": new_key,
+        "mask_phone": mask_phone,
+        "mask_id_number": mask_id_number,
     }
+
+
+def new_key() -> str:
+    """A fresh idempotency key for a guard action's form (see static/js/guard-action.js)."""
+    return uuid.uuid4().hex
