@@ -147,3 +147,32 @@ def _timing(facts: PassFacts, now: datetime) -> Verdict | None:
     if today is not None and today.contains(now):
         return None
     return Verdict(Reason.OUTSIDE_HOURS, next_window=rec.next_window(now))
+
+
+def facts_from_record(row: dict, timezone: str) -> PassFacts:
+    """PassFacts from a stored pass's fields (a VisitorPass row as a dict).
+
+    A recurring pass keeps its first and last days in ``starts_at`` and ``ends_at`` (read in the
+    estate's time zone) and its daily hours as HH:MM in ``daily_start`` and ``daily_end``.
+    """
+    common = dict(
+        max_entries=row.get("max_entries"),
+        entries=row.get("entries") or 0,
+        inside=bool(row.get("inside")),
+        revoked=row.get("revoked_at") is not None,
+    )
+    weekdays = row.get("weekdays") or ""
+    if not weekdays:
+        return PassFacts(window=Window(row["starts_at"], row["ends_at"]), **common)
+    tz = ZoneInfo(timezone)
+    return PassFacts(
+        recurrence=Recurrence(
+            weekdays=frozenset(int(d) for d in weekdays.split(",") if d != ""),
+            daily_start=time.fromisoformat(row["daily_start"]),
+            daily_end=time.fromisoformat(row["daily_end"]),
+            first_day=row["starts_at"].astimezone(tz).date(),
+            last_day=row["ends_at"].astimezone(tz).date(),
+            timezone=timezone,
+        ),
+        **common,
+    )

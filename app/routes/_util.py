@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response
+from litestar.response.base import ASGIResponse
 from litestar.params import URLEncodedBody
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
 from app.routes.middleware import SESSION_COOKIE
 from app.services import idempotency
@@ -87,3 +90,19 @@ def done_redirect(request: Request, route: str, done: str, *, anchor: str = "", 
 def guard_action(request: Request, data: dict):
     """The idempotency key and phone time a guard action's form carries (Invalid if no key)."""
     return idempotency.action(request.user.person_id, text(data, "idem_key"), text(data, "device_time"))
+
+
+class PollTemplate(Template):
+    """A partial that a waiting screen polls (htmx ``hx-trigger="every 3s"``): sent with an ETag
+    of its rendered body and ``Cache-Control: no-cache``, so the browser revalidates each time
+    and an unchanged answer costs a bodiless 304 instead of the partial again."""
+
+    def to_asgi_response(self, app, request: Request, **kwargs):  # type: ignore[override]
+        response = super().to_asgi_response(app, request, **kwargs)
+        etag = '"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+        headers = {"etag": etag, "cache-control": "private, no-cache"}
+        if request.headers.get("if-none-match") == etag:
+            return ASGIResponse(status_code=304, headers=headers)
+        for name, value in headers.items():
+            response.headers[name] = value
+        return response
