@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.passes import PassFacts, Reason, Recurrence, Window, check
+from app.domain.passes import PassFacts, Reason, Recurrence, Window, check, facts_from_record
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AFTERNOON = Window(datetime(2026, 11, 23, 14, 0, tzinfo=SHANGHAI), datetime(2026, 11, 23, 18, 0, tzinfo=SHANGHAI))
@@ -102,3 +102,34 @@ def test_no_refusal_ever_says_valid(now):
     for facts in (PassFacts(window=AFTERNOON, revoked=True), PassFacts(window=AFTERNOON, entries=1)):
         verdict = check(facts, now=now)
         assert verdict.admits == (verdict.reason is Reason.VALID)
+
+
+def test_a_stored_one_off_pass_reads_back_as_its_window():
+    row = {"starts_at": AFTERNOON.starts_at, "ends_at": AFTERNOON.ends_at, "weekdays": "", "max_entries": 1,
+           "entries": 1, "inside": False, "revoked_at": None}
+    facts = facts_from_record(row, "Asia/Shanghai")
+    assert facts.window == AFTERNOON and facts.recurrence is None
+    assert check(facts, now=DURING).reason is Reason.USED_UP
+
+
+def test_a_stored_recurring_pass_reads_its_days_in_the_estates_time_zone():
+    # Stored in UTC: 2026-11-23 00:00 Shanghai is 2026-11-22 16:00 UTC, still the 23rd locally.
+    row = {"starts_at": datetime(2026, 11, 22, 16, 0, tzinfo=timezone.utc),
+           "ends_at": datetime(2027, 2, 23, 15, 59, 59, tzinfo=timezone.utc),
+           "weekdays": "0,1,2,3,4", "daily_start": "08:00", "daily_end": "18:00",
+           "max_entries": None, "entries": 40, "inside": False, "revoked_at": datetime(2026, 12, 1, tzinfo=timezone.utc)}
+    facts = facts_from_record(row, "Asia/Shanghai")
+    assert facts.recurrence == WEEKDAY_HELP
+    assert facts.revoked and facts.max_entries is None
+
+
+# From the second day on: before the very first window the verdict is "not yet valid".
+@given(st.integers(min_value=1, max_value=7), st.integers(min_value=0, max_value=23 * 60 + 59))
+def test_a_recurring_pass_admits_exactly_on_its_weekdays_and_hours(day_offset, minute):
+    now = datetime.combine(date(2026, 11, 23) + timedelta(days=day_offset), time(minute // 60, minute % 60),
+                           tzinfo=SHANGHAI)
+    verdict = check(PassFacts(recurrence=WEEKDAY_HELP, max_entries=None), now=now)
+    expected = now.weekday() < 5 and time(8) <= now.time() <= time(18)
+    assert verdict.admits is expected
+    if not expected:
+        assert verdict.reason is Reason.OUTSIDE_HOURS

@@ -1,0 +1,128 @@
+"""The services every visitor flow leans on: estate signing keys, one result per guard action
+key, and the notification queue's refusal of personal data."""
+
+import asyncio
+import base64
+from uuid import uuid4
+
+import pytest
+
+from app.domain.notifications import Kind
+from app.domain.roles import Role
+from app.domain.tokens import Code
+from app.domain.tokens import Kind as CodeKind
+from app.models.estates import EstateKey
+from app.models.notifications import Notification
+from app.models.visitors import GuardAction
+from app.services import codes, idempotency, notify
+from app.services.clock import utcnow
+from app.services.errors import Invalid
+
+
+async def test_each_estate_signs_with_its_own_key_and_rejects_the_others(make_estate):
+    a, b = await make_estate(), await make_estate()
+    record = uuid4()
+    token = await codes.sign(a.id, CodeKind.VISITOR_PASS, record)
+    assert await codes.read(a.id, token) == Code(CodeKind.VISITOR_PASS, record)
+    assert await codes.read(b.id, token) is None
+    assert await EstateKey.count().where(EstateKey.estate == a.id) == 1
+
+
+async def test_the_key_is_made_once_even_when_asked_for_at_the_same_time(make_estate):
+    estate = await make_estate()
+    codes._keys.pop(estate.id, None)
+    keys = await asyncio.gather(*[codes.public_key_hex(estate.id) for _ in range(5)])
+    assert len(set(keys)) == 1
+    assert await EstateKey.count().where(EstateKey.estate == estate.id) == 1
+
+
+async def test_bit_flips_and_truncation_read_as_unknown(make_estate):
+    estate = await make_estate()
+    token = await codes.sign(estate.id, CodeKind.VISITOR_PASS, uuid4())
+    raw = bytearray(base64.b32decode(token + "=" * (-len(token) % 8)))
+    for index in (0, 5, 20, len(raw) - 1):
+        flipped = bytearray(raw)
+        flipped[index] ^= 0x01
+        assert await codes.read(estate.id, base64.b32encode(bytes(flipped)).decode().rstrip("=")) is None
+    assert await codes.read(estate.id, token[:-4]) is None
+    assert await codes.read(estate.id, "") is None
+
+
+async def test_a_replayed_action_returns_the_first_result_and_does_nothing(make_estate):
+    estate = await make_estate()
+    guard = await estate.person("Li Qiang", Role.GATE_GUARD)
+    act = idempotency.action(guard, "k-" + uuid4().hex)
+    runs = []
+
+    async def work():
+        runs.append(1)
+        return {"n": len(runs)}
+
+    first = await idempotency.once(act, "admit", estate.id, work)
+    again = await idempotency.once(act, "admit", estate.id, work)
+    assert first == again == {"n": 1}
+    assert runs == [1]
+
+
+async def test_racing_copies_of_one_action_run_once(make_estate):
+    estate = await make_estate()
+    guard = await estate.person("Li Qiang", Role.GATE_GUARD)
+    act = idempotency.action(guard, "race-" + uuid4().hex)
+
+    async def work():
+        # A write that must not happen twice: one notification per run.
+        await notify.queue(estate.id, [guard], Kind.VISITOR_ARRIVED, params={"guest": "x"}, subject=act.key)
+        await asyncio.sleep(0.01)
+        return {"ok": True}
+
+    results = await asyncio.gather(*[idempotency.once(act, "admit", estate.id, work) for _ in range(6)])
+    assert all(r == {"ok": True} for r in results)
+    assert await Notification.count().where(Notification.subject == act.key) == 1
+    assert await GuardAction.count().where(GuardAction.key == act.key) == 1
+
+
+async def test_work_that_fails_leaves_no_result_behind(make_estate):
+    estate = await make_estate()
+    guard = await estate.person("Li Qiang", Role.GATE_GUARD)
+    act = idempotency.action(guard, "fail-" + uuid4().hex)
+
+    async def broken():
+        await notify.queue(estate.id, [guard], Kind.VISITOR_ARRIVED, params={}, subject=act.key)
+        raise RuntimeError("the phone's request broke half-way")
+
+    with pytest.raises(RuntimeError):
+        await idempotency.once(act, "admit", estate.id, broken)
+    assert await GuardAction.count().where(GuardAction.key == act.key) == 0
+    assert await Notification.count().where(Notification.subject == act.key) == 0
+
+
+async def test_an_action_needs_a_key_and_believes_only_plausible_phone_times():
+    with pytest.raises(Invalid):
+        idempotency.action(uuid4(), "")
+    with pytest.raises(Invalid):
+        idempotency.action(uuid4(), "x" * 65)
+    assert idempotency.action(uuid4(), "k", "1999-01-01T00:00:00Z").device_time is None
+    assert idempotency.action(uuid4(), "k", "not a time").device_time is None
+    assert idempotency.action(uuid4(), "k", utcnow().isoformat()).device_time is not None
+
+
+async def test_notifications_refuse_phone_and_id_numbers_and_go_once_per_person(make_estate):
+    estate = await make_estate()
+    owner = await estate.person("Wang Fang", Role.RESIDENT, unit="1-1-0101")
+    family = await estate.person("Wang Xiaoming", Role.RESIDENT, unit="1-1-0101")
+    await estate.person("Neighbour", Role.RESIDENT, unit="1-1-0102")
+    with pytest.raises(ValueError):
+        await notify.queue(estate.id, [owner], Kind.VISITOR_ARRIVED, params={"phone": "13912345678"})
+    members = await notify.household(estate.units["1-1-0101"].id)
+    assert set(members) == {owner, family}
+    subject = uuid4()
+    assert await notify.queue(estate.id, [*members, owner], Kind.VISITOR_ARRIVED, params={"guest": "Zhang Wei"},
+                              subject=subject) == 2
+    assert await Notification.count().where(Notification.subject == str(subject)) == 2
+
+
+async def test_holders_are_the_active_people_with_the_roles(make_estate):
+    estate = await make_estate()
+    manager = await estate.person("Sun Hao", Role.MANAGER)
+    await estate.person("Li Qiang", Role.GATE_GUARD)
+    assert await notify.holders(estate.id, Role.MANAGER) == [manager]
