@@ -19,6 +19,8 @@ STATEMENTS = (
     "CREATE INDEX registration_estate_phone ON registration (estate, phone)",
     "CREATE INDEX escort_task_estate_state ON escort_task (estate, state)",
     "CREATE INDEX notification_person_created ON notification (person, created_at)",
+    # The unread count is read with every signed-in request.
+    "CREATE INDEX notification_person_unread ON notification (person) WHERE read_at IS NULL",
     "CREATE INDEX notification_push_due ON notification (push_state, push_next_at)",
 )
 
