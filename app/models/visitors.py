@@ -120,11 +120,14 @@ class EscortTask(Table):
 
 
 class WatchlistEntry(Table):
-    """A barred person, matched by ID number, phone or name, until a date (or for good)."""
+    """A barred person, matched by ID number, phone or name, until a date (or for good).
+    ID numbers and phones are kept in normal form; the name as typed, and in normal form
+    (``name_key``) for matching."""
 
     id = UUID(primary_key=True)
     estate = ForeignKey(Estate, on_delete=OnDelete.restrict, null=False, index=True)
     name = Varchar(length=80, default="")
+    name_key = Varchar(length=80, default="")
     id_number = Varchar(length=32, default="")
     phone = Varchar(length=32, default="")
     reason = Text(default="")

@@ -3,7 +3,7 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine.finder import engine_finder
 
-ID = "2026-11-23T10:31:00:000000"
+ID = "2026-11-23T10:51:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "visitor and notification indexes"
 
@@ -17,6 +17,9 @@ STATEMENTS = (
     "CREATE INDEX visitor_pass_estate_ends ON visitor_pass (estate, ends_at)",
     "CREATE INDEX registration_estate_state ON registration (estate, state)",
     "CREATE INDEX registration_estate_phone ON registration (estate, phone)",
+    "CREATE INDEX watchlist_entry_estate_name_key ON watchlist_entry (estate, name_key)",
+    "CREATE INDEX watchlist_entry_estate_phone ON watchlist_entry (estate, phone)",
+    "CREATE INDEX watchlist_entry_estate_id_number ON watchlist_entry (estate, id_number)",
     "CREATE INDEX escort_task_estate_state ON escort_task (estate, state)",
     "CREATE INDEX notification_person_created ON notification (person, created_at)",
     # The unread count is read with every signed-in request.
