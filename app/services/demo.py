@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 from app.domain.roles import Relation, Role
+from app.domain import invitations as invite_rules
 from app.models.estates import Building, Estate, Gate, LobbyDesk, Unit
-from app.services import enrolment, people
+from app.models.visitors import Visit, VisitorPass
+from app.services import enrolment, invitations, people
+from app.services.clock import utcnow
 from app.services.people import NewPerson
 
 SLUG = "harbour-view"
@@ -57,6 +63,7 @@ async def load() -> list[DemoLink]:
     estate = await Estate.objects().where(Estate.slug == SLUG).first()
     if estate is None:
         estate = await _create_estate()
+    await _invitations(estate)
     links = []
     for name, roles, home in CAST:
         person_id, _ = await people.find_in_estate(SLUG, name)
@@ -113,3 +120,45 @@ async def _create_estate() -> Estate:
     return estate
 
 
+
+
+async def _invitations(estate: Estate) -> None:
+    """Wang Fang's passes for 5-2-1301: a guest today, a repair tomorrow, a recurring pass for
+    the domestic help, and yesterday's delivery that came and went. Made once, when the
+    household has no passes yet."""
+    unit = await Unit.select(Unit.id).where((Unit.estate == estate.id) & (Unit.label == "5-2-1301")).first()
+    if unit is None or await VisitorPass.exists().where(VisitorPass.unit == unit["id"]):
+        return
+    host, _ = await people.find_in_estate(SLUG, "Wang Fang")
+    guard, _ = await people.find_in_estate(SLUG, "Li Qiang")
+    gate = await Gate.select(Gate.id).where((Gate.estate == estate.id) & (Gate.name == "North Gate 北门")).first()
+    tz = estate.timezone
+    today = utcnow().astimezone(ZoneInfo(tz)).date()
+
+    def at(day, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz))
+
+    def visitor_pass(**fields) -> VisitorPass:
+        pass_id = uuid4()
+        return VisitorPass(id=pass_id, link_hash=invitations.link_hash(invitations.link_token(pass_id)),
+                           estate=estate.id, unit=unit["id"], host=host, **fields)
+
+    yesterday, tomorrow = today - timedelta(days=1), today + timedelta(days=1)
+    delivered = visitor_pass(guest_name="Huang Bo", purpose="delivery", starts_at=at(yesterday, 14),
+                             ends_at=at(yesterday, 18), entries=1)
+    passes = [
+        visitor_pass(guest_name="Zhang Wei", purpose="family_friend", party_size=2, starts_at=at(today, 0),
+                     ends_at=at(today, 23, 59) + timedelta(seconds=59)),
+        visitor_pass(guest_name="Li Na", purpose="repair", guest_phone="13700001234", vehicle_plate="粤B3K721",
+                     starts_at=at(tomorrow, 9), ends_at=at(tomorrow, 12)),
+        visitor_pass(guest_name="Chen Ayi", purpose="domestic_help", guest_phone="13600005678", max_entries=None,
+                     starts_at=at(today, 8), ends_at=at(invite_rules.add_months(today, 3), 18),
+                     weekdays="0,1,2,3,4", daily_start="08:00", daily_end="18:00"),
+        delivered,
+    ]
+    await VisitorPass.insert(*passes)
+    await Visit.insert(Visit(
+        estate=estate.id, unit=unit["id"], visitor_pass=delivered.id, guest_name="Huang Bo", purpose="delivery",
+        entered_at=at(yesterday, 15, 10), exited_at=at(yesterday, 15, 40), entry_gate=gate["id"],
+        exit_gate=gate["id"], admitted_by=guard, exited_by=guard,
+    ))
