@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.domain.push import DEFAULT_PUSH_SERVICE_HOSTS, parse_hosts
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -52,6 +54,10 @@ class Settings:
     rate_limit_per_minute: int = 20
     log_level: str = "info"
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+    # Web Push: the push services the server may call (PUSH_SERVICE_HOSTS adds to the browsers'
+    # own, e.g. a test's localhost:PORT), and the contact sent to them in the VAPID claims.
+    push_service_hosts: tuple[str, ...] = DEFAULT_PUSH_SERVICE_HOSTS
+    vapid_subject: str = "mailto:gatepost@localhost"
 
     @property
     def is_sqlite(self) -> bool:
@@ -108,6 +114,13 @@ class Settings:
                 "PUBLIC_URL must be https:// except on localhost: browsers allow passkeys, the "
                 "camera and service workers only on secure origins."
             )
+        try:
+            push_hosts = DEFAULT_PUSH_SERVICE_HOSTS + parse_hosts(env.get("PUSH_SERVICE_HOSTS", ""))
+        except ValueError as exc:
+            raise SettingsError(f"PUSH_SERVICE_HOSTS must be host names separated by commas ({exc}).") from exc
+        vapid_subject = env.get("VAPID_SUBJECT") or f"mailto:gatepost@{parts.hostname}"
+        if not vapid_subject.startswith(("mailto:", "https://")):
+            raise SettingsError("VAPID_SUBJECT must be a mailto: address or an https:// URL.")
         return cls(
             database_url=database_url.replace("postgres://", "postgresql://", 1),
             public_url=public_url,
@@ -122,6 +135,8 @@ class Settings:
             rate_limit_per_minute=int(env.get("RATE_LIMIT_PER_MINUTE", "20")),
             log_level=env.get("LOG_LEVEL", "info"),
             trusted_proxies=tuple(p for p in env.get("TRUSTED_PROXIES", "").split(",") if p),
+            push_service_hosts=push_hosts,
+            vapid_subject=vapid_subject,
         )
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from e2e.push_support import shared_push_service
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -177,6 +179,8 @@ def server() -> Server:
         "RATE_LIMIT_PER_MINUTE": "10000",
         "LOG_LEVEL": "warning",
         "PYTHONUNBUFFERED": "1",
+        # Push may also go to the tests' own push service (e2e/push_support.py).
+        "PUSH_SERVICE_HOSTS": shared_push_service().allow_entry,
     }
     log = tmp / "server.log"
     _server_log = log

@@ -51,6 +51,7 @@ class NavItem:
     label: str
     href: str
     icon: str
+    badge: int = 0  # e.g. unread notifications
 
 
 ROLE_NAMES = {
@@ -91,6 +92,8 @@ def nav_items(request) -> list[NavItem]:
             items.append(NavItem(i18n.gettext("People"), app.route_reverse("people_list", estate=slug), "people"))
     else:
         items.append(NavItem(i18n.gettext("Home"), app.route_reverse("root"), "home"))
+    items.append(NavItem(i18n.gettext("Notifications"), app.route_reverse("notification_list"), "bell",
+                         badge=getattr(viewer, "unread", 0)))
     items.append(NavItem(i18n.gettext("Account"), app.route_reverse("account"), "account"))
     return items
 

@@ -33,6 +33,9 @@ async def queue(estate_id: UUID | None, person_ids: Iterable[UUID], kind: Kind, 
         Notification(estate=estate_id, person=pid, kind=kind.value, params=params, url=url, subject=str(subject))
         for pid in recipients
     ])
+    from app.services import push  # the sender looks again shortly if this transaction is not committed yet
+
+    push.wake()
     return len(recipients)
 
 

@@ -52,6 +52,7 @@ class Viewer:
     locale: str
     session_id: UUID
     grants: dict[str, EstateGrant] = field(default_factory=dict)  # by estate slug
+    unread: int = 0  # unread notifications, for the navigation's badge (counted with the session)
 
     def holds_anywhere(self, roles: frozenset[Role] | set[Role]) -> bool:
         return any(g.roles & roles for g in self.grants.values())

@@ -38,7 +38,8 @@ async def resolve(token: str | None) -> Viewer | None:
     now = utcnow()
     rows = await Session.raw(
         "SELECT s.id AS session_id, s.expires_at, s.last_seen_at, p.id AS person_id, p.name, p.locale,"
-        " p.active, g.role, e.id AS estate_id, e.slug, e.name AS estate_name, e.timezone"
+        " p.active, g.role, e.id AS estate_id, e.slug, e.name AS estate_name, e.timezone,"
+        " (SELECT COUNT(*) FROM notification n WHERE n.person = p.id AND n.read_at IS NULL) AS unread"
         " FROM session s JOIN person p ON p.id = s.person"
         " LEFT JOIN role_grant g ON g.person = p.id LEFT JOIN estate e ON e.id = g.estate"
         " WHERE s.token_hash = {}",
@@ -57,6 +58,7 @@ async def resolve(token: str | None) -> Viewer | None:
         locale=row["locale"],
         session_id=as_uuid(row["session_id"]),
         grants=grants_from_rows(rows),
+        unread=int(row["unread"] or 0),
     )
 
 

@@ -45,3 +45,96 @@ self.addEventListener("fetch", (event) => {
     );
   }
 });
+
+/* Push: the server sends {title, body, url, tag, actions, action_url, token, answered}.
+ * A decision's action buttons post the answer with the person's session cookie and the
+ * notification's action token (a service worker cannot read the CSRF cookie). */
+const NOTIFICATION_ICON = {{ static_url('icons/icon-192.png') | tojson }};
+
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (e) {
+    data = { body: event.data ? event.data.text() : "" };
+  }
+  const actions = Array.isArray(data.actions) ? data.actions.slice(0, 2) : [];
+  event.waitUntil(showAndTell(data.title || "Gatepost", {
+    body: data.body || "",
+    tag: data.tag || undefined,
+    icon: NOTIFICATION_ICON,
+    badge: NOTIFICATION_ICON,
+    requireInteraction: actions.length > 0,
+    actions: actions,
+    data: {
+      url: data.url || "/notifications",
+      action_url: data.action_url || "",
+      token: data.token || "",
+      answered: data.answered || "",
+    },
+  }));
+});
+
+// Open pages of the app hear that a notification is showing (they may refresh a count);
+// only then is it safe to read registration.getNotifications(): reading while one is still
+// being shown makes Chromium drop it.
+function showAndTell(title, options) {
+  return self.registration.showNotification(title, options)
+    .then(() => self.clients.matchAll({ type: "window" }))
+    .then((windows) => windows.forEach((w) => w.postMessage({ type: "gatepost:notification-shown", tag: options.tag || "" })));
+}
+
+function openPage(url) {
+  return self.clients.matchAll({ type: "window" }).then((windows) => {
+    const client = windows.find((c) => new URL(c.url).origin === self.location.origin);
+    if (client) {
+      return client.navigate(url).then((c) => (c || client).focus()).catch(() => client.focus().catch(() => null));
+    }
+    return self.clients.openWindow(url);
+  }).catch(() => null);
+}
+
+function answer(notification, action) {
+  const data = notification.data || {};
+  const body = new URLSearchParams({ action: action, token: data.token || "" });
+  return fetch(data.action_url, {
+    method: "POST",
+    credentials: "include",
+    headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+    body: body,
+  }).then((response) => {
+    if (!response.ok) return openPage(data.url).then(() => response.status);
+    return (data.answered
+      ? self.registration.showNotification(data.answered, { tag: notification.tag || undefined, icon: NOTIFICATION_ICON })
+      : Promise.resolve()
+    ).then(() => response.status);
+  });
+}
+
+// One way for a click and for a page to answer: a tap on an action button, or a message.
+function respond(notification, action) {
+  const data = notification.data || {};
+  notification.close();
+  if (action && data.action_url) return answer(notification, action).catch(() => openPage(data.url));
+  return openPage(data.url || "/notifications");
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.waitUntil(respond(event.notification, event.action));
+});
+
+// A page of the app may answer a notification that is showing ({type, tag, action}); the
+// reply says the status the server gave. No CDP method clicks a notification, so the e2e
+// test reaches the same code through here.
+self.addEventListener("message", (event) => {
+  const message = event.data || {};
+  if (message.type !== "gatepost:notification-action" || !message.tag) return;
+  event.waitUntil(
+    self.registration.getNotifications({ tag: message.tag }).then((shown) => {
+      if (!shown.length) return 404;
+      return respond(shown[0], String(message.action || ""));
+    }).then((status) => {
+      if (event.source) event.source.postMessage({ type: "gatepost:notification-answered", tag: message.tag, status: status });
+    })
+  );
+});
