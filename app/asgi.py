@@ -27,7 +27,8 @@ from app.routes.access import PUBLIC, access_guard
 from app.routes.errors import HANDLERS
 from app.routes.middleware import session_middleware
 from app.routes.templating import template_globals
-from app.services import housekeeping, schema
+from app.services import housekeeping, push, schema
+from app.services.walkins import expire_waiting_job as expire_walk_ins
 from app.settings import Settings, get_settings
 
 HERE = Path(__file__).parent
@@ -47,7 +48,7 @@ def make_environment() -> Environment:
     return env
 
 
-PERIODIC_JOBS = [housekeeping.purge_expired]
+PERIODIC_JOBS = [housekeeping.purge_expired, expire_walk_ins]
 PERIODIC_SECONDS = 30
 
 
@@ -60,10 +61,14 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         if check_schema:
             await schema.check()  # refuse to serve a database without our tables
         ticker = asyncio.create_task(periodic.run_forever(PERIODIC_JOBS, PERIODIC_SECONDS))
+        await push.vapid_key()  # made on first start, so browsers subscribe to a key that stays
+        sender = asyncio.create_task(push.run_forever())  # push delivery, outside every request
         try:
             yield
         finally:
             ticker.cancel()
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)  # no query left running on a closed pool
             await db.stop()
 
     return Litestar(

@@ -27,6 +27,7 @@ def estate_form(data: dict) -> estates.EstateForm:
     return estates.EstateForm(
         name=text(data, "name"), slug=text(data, "slug"),
         timezone=text(data, "timezone") or estates.DEFAULT_TIMEZONE, visitor_rules=text(data, "visitor_rules"),
+        consent_timeout=text(data, "consent_timeout"),
     )
 
 
@@ -65,6 +66,7 @@ async def _estate_page(request: Request, *, form: str = "", errors=None, values=
     return Template("admin/estate.html", status_code=status, context={
         "scope": scope,
         "estate": scope.estate,
+        "settings": await estates.settings(scope),
         "places": await estates.places(scope),
         "form": form,
         "errors": errors or {},

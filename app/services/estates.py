@@ -17,6 +17,7 @@ from piccolo.table import Table
 
 from app.db import is_integrity_error, write_transaction
 from app.domain.roles import Role
+from app.domain.walkins import valid_consent_timeout
 from app.i18n import N_
 from app.models.estates import Building, Estate, Gate, LobbyDesk, Unit
 from app.models.people import RoleGrant
@@ -34,6 +35,7 @@ SLUG_INVALID = N_("Use 2 to 60 lower-case letters, digits and hyphens, e.g. harb
 SLUG_TAKEN = N_("Another estate already uses this short name. Choose another.")
 TIMEZONE_INVALID = N_("Choose a time zone from the list.")
 RULES_TOO_LONG = N_("Keep the visitor rules under 4000 characters.")
+CONSENT_TIMEOUT_INVALID = N_("Enter a number of seconds from 5 to 1800.")
 CODE_INVALID = N_("Use up to 8 letters or digits, as in unit labels (the 5 of 5-2-1301).")
 CODE_TAKEN = N_("There is already a building with this code.")
 BUILDING_HAS_UNITS = N_("This building still has units. Delete or move its units first.")
@@ -55,6 +57,7 @@ class EstateForm:
     timezone: str = DEFAULT_TIMEZONE
     visitor_rules: str = ""
     slug: str = ""
+    consent_timeout: str = ""  # seconds a guard waits for a household's answer; empty: unchanged
 
 
 def _name_errors(name: str, limit: int) -> str | None:
@@ -76,7 +79,17 @@ def _validate(form: EstateForm, *, with_slug: bool) -> dict[str, str]:
         errors["timezone"] = TIMEZONE_INVALID
     if len(form.visitor_rules) > 4000:
         errors["visitor_rules"] = RULES_TOO_LONG
+    if form.consent_timeout.strip() and _consent_timeout(form) is None:
+        errors["consent_timeout"] = CONSENT_TIMEOUT_INVALID
     return errors
+
+
+def _consent_timeout(form: EstateForm) -> int | None:
+    try:
+        seconds = int(form.consent_timeout.strip())
+    except ValueError:
+        return None
+    return seconds if valid_consent_timeout(seconds) else None
 
 
 async def administered(viewer: Viewer) -> list[dict]:
@@ -120,12 +133,22 @@ async def update(scope: Scope, form: EstateForm) -> None:
     errors = _validate(form, with_slug=False)
     if errors:
         raise Invalid(errors)
-    await Estate.update({
+    changes = {
         Estate.name: form.name.strip(),
         Estate.timezone: form.timezone,
         Estate.visitor_rules: form.visitor_rules.strip(),
-    }).where(Estate.id == scope.estate_id)
+    }
+    if form.consent_timeout.strip():
+        changes[Estate.consent_timeout_seconds] = _consent_timeout(form)
+    await Estate.update(changes).where(Estate.id == scope.estate_id)
     await audit.record("estate.updated", actor=scope.person_id, estate=scope.estate_id, subject=scope.estate_id)
+
+
+async def settings(scope: Scope) -> dict:
+    """The estate's own settings as stored (the scope carries only what every request needs)."""
+    return await Estate.select(Estate.visitor_rules, Estate.consent_timeout_seconds).where(
+        Estate.id == scope.estate_id
+    ).first()
 
 
 @dataclass
