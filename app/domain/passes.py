@@ -176,3 +176,15 @@ def facts_from_record(row: dict, timezone: str) -> PassFacts:
         ),
         **common,
     )
+
+
+def window_at(facts: PassFacts, now: datetime) -> Window | None:
+    """The window the holder is admitted under at ``now`` (its end is when a visit is overdue):
+    the pass's one window, or today's window of a recurrence; None outside any window."""
+    if facts.window is not None:
+        return facts.window if facts.window.contains(now) else None
+    rec = facts.recurrence
+    if rec is None:
+        return None
+    today = rec.window_on(now.astimezone(ZoneInfo(rec.timezone)).date())
+    return today if today is not None and today.contains(now) else None

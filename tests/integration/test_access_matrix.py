@@ -13,6 +13,7 @@ route expects comes from the roles declared beside it (``opt={"roles": ...}``):
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -66,16 +67,31 @@ async def world(make_estate) -> World:
     building = await Building.select(Building.id).where(Building.estate == a.id).first()
     gate = await Gate.select(Gate.id).where(Gate.estate == a.id).first()
     desk = await LobbyDesk.select(LobbyDesk.id).where(LobbyDesk.estate == a.id).first()
+    from app.services.clock import utcnow  # a visitor pass of estate A (invitations)
+    from app.models.visitors import VisitorPass
+    visitor_pass = VisitorPass(estate=a.id, unit=a.units["1-1-0101"].id, guest_name="Guest", purpose="other",
+                               starts_at=utcnow(), ends_at=utcnow(), link_hash=secrets.token_hex(32))
+    await visitor_pass.save()
+    from app.models.visitors import Visit  # a visit of estate A, inside now (gate)
+    visit = Visit(estate=a.id, unit=a.units["1-1-0101"].id, guest_name="Guest", entered_at=utcnow())
+    await visit.save()
     ids = {
+        "visit_id": str(visit.id),
         "estate": a.slug,
+        "pass_id": str(visitor_pass.id),
         "person_id": str(resident),
         "unit_id": str(a.units["1-1-0101"].id),
         "building_id": str(building["id"]),
         "gate_id": str(gate["id"]),
         "desk_id": str(desk["id"]),
         "passkey_id": str(passkey.id),
+        "registration_id": str(uuid.uuid4()),
+        "task_id": str(uuid.uuid4()),
         "token": secrets.token_urlsafe(24),
         "file_path": "css/app.css",
+        "notification_id": "00000000-0000-4000-8000-000000000001",
+        "device_id": "00000000-0000-4000-8000-000000000002",
+        "entry_id": "6f1c0c53-3f0e-4d2a-9a57-0e4b8f1d2c11",  # a watchlist entry that does not exist
     }
     return World(slug=a.slug, people=people, outsider=outsider, ids=ids)
 
