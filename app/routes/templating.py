@@ -76,7 +76,8 @@ def relation_name(relation: str) -> str:
 
 
 def nav_items(request) -> list[NavItem]:
-    """The bottom bar: home, the role's main areas, account. Only pages that exist appear."""
+    """The bottom bar: home, the person's main areas in this estate (at most ``NAV_AREAS``, in
+    the order of their roles), notifications, account. Only pages that exist appear."""
     viewer = request.user if "user" in request.scope else None
     if viewer is None:
         return []
@@ -86,16 +87,33 @@ def nav_items(request) -> list[NavItem]:
     if scope is not None:
         slug = scope.estate.slug
         items.append(NavItem(i18n.gettext("Home"), app.route_reverse("estate_home", estate=slug), "home"))
-        if scope.has(Role.ADMIN):
-            items.append(NavItem(i18n.gettext("Estate"), app.route_reverse("admin_estate", estate=slug), "building"))
-        if scope.has(Role.ADMIN, Role.FRONT_DESK):
-            items.append(NavItem(i18n.gettext("People"), app.route_reverse("people_list", estate=slug), "people"))
+        areas: dict[str, NavItem] = {}
+        for roles, label, route, icon in NAV_AREAS:
+            if route not in areas and scope.has(*roles):
+                areas[route] = NavItem(i18n.gettext(label), app.route_reverse(route, estate=slug), icon)
+        items.extend(list(areas.values())[:MAX_NAV_AREAS])
     else:
         items.append(NavItem(i18n.gettext("Home"), app.route_reverse("root"), "home"))
     items.append(NavItem(i18n.gettext("Notifications"), app.route_reverse("notification_list"), "bell",
                          badge=getattr(viewer, "unread", 0)))
     items.append(NavItem(i18n.gettext("Account"), app.route_reverse("account"), "account"))
     return items
+
+
+# (roles, label, route, icon): a role's main areas, most used first. The bar has room for
+# home, three areas, notifications and account; the rest are on the home page.
+NAV_AREAS = (
+    ({Role.GATE_GUARD}, N_("Scan"), "gate_scanner", "scan"),
+    ({Role.GATE_GUARD}, N_("On site"), "onsite", "onsite"),
+    ({Role.PATROL_GUARD}, N_("Escorts"), "escort_list", "escort"),
+    ({Role.RESIDENT}, N_("Invitations"), "invitation_list", "ticket"),
+    ({Role.MANAGER, Role.SUPERVISOR}, N_("Decisions"), "escalation_list", "decide"),
+    ({Role.FRONT_DESK}, N_("Lobby"), "lobby", "lobby"),
+    ({Role.ADMIN}, N_("Estate"), "admin_estate", "building"),
+    ({Role.ADMIN, Role.FRONT_DESK}, N_("People"), "people_list", "people"),
+    ({Role.MANAGER, Role.SUPERVISOR}, N_("On site"), "onsite", "onsite"),
+)
+MAX_NAV_AREAS = 3
 
 
 COMMON_TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore",
