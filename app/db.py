@@ -3,20 +3,26 @@
 SQLite is the embedded default: WAL so readers never wait for the writer, a busy timeout so
 writers queue instead of failing, and ``BEGIN IMMEDIATE`` for write transactions, otherwise
 two concurrent writers deadlock on the lock upgrade and one gets "database is locked"
-whatever the timeout. PostgreSQL, through asyncpg, is the production database.
+whatever the timeout. Writes (transactions and single statements) also queue in the process,
+one at a time as SQLite takes them anyway, rather than in SQLite's busy handler, whose sleeps
+grow to 100 ms under load.
+``synchronous=NORMAL``: under WAL a commit survives a crash of the app or of SQLite; only a
+power loss can drop the last few commits (the database stays consistent), and each commit
+saves an fsync. PostgreSQL, through asyncpg, is the production database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import weakref
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from app.settings import Settings
 
@@ -27,10 +33,50 @@ class DatabaseProblem(RuntimeError):
     """The database cannot be used as it is: the operator gets this sentence, not a traceback."""
 
 
+# Every connection the engine opens gets these (Piccolo's own sets only foreign_keys, per query).
+CONNECTION_PRAGMAS = ("PRAGMA foreign_keys = 1", "PRAGMA synchronous = NORMAL")
+
+
+class PooledTransaction(SQLiteTransaction):
+    """Piccolo's SQLite transaction, on a connection borrowed from the engine's pool (and given
+    back afterwards) instead of a new connection and thread for each transaction."""
+
+    engine: "PooledSQLiteEngine"
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.engine._borrow()
+        try:
+            await self.begin()
+        except BaseException:
+            self.engine._give_back(self.connection, healthy=not self.connection.in_transaction)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        healthy = False
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+            healthy = not self.connection.in_transaction
+        finally:
+            self.engine._give_back(self.connection, healthy)
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
 class PooledSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine opens a connection, and with it a thread, for every query:
-    about a millisecond each. Single queries outside a transaction borrow a kept-open
-    connection instead; transactions still get a connection of their own."""
+    """Piccolo's SQLite engine opens a connection, and with it a thread, for every query and
+    every transaction: about a millisecond each. This one keeps up to ``POOL_SIZE``
+    connections open and lends them to single queries and transactions alike; each query is
+    one hop to the connection's thread."""
 
     POOL_SIZE = 4
 
@@ -38,6 +84,26 @@ class PooledSQLiteEngine(SQLiteEngine):
         super().__init__(*args, **kwargs)
         self._idle: list[aiosqlite.Connection] = []
         self._slots: asyncio.Semaphore | None = None
+        self._write_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def write_lock(self) -> asyncio.Lock:
+        """The queue of this process's write transactions (one per event loop)."""
+        loop = asyncio.get_running_loop()
+        lock = self._write_locks.get(loop)
+        if lock is None:
+            lock = self._write_locks[loop] = asyncio.Lock()
+        return lock
+
+    def transaction(self, transaction_type: TransactionType = TransactionType.deferred,
+                    allow_nested: bool = True) -> SQLiteTransaction:
+        return PooledTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        """A connection of its own (Piccolo's batches use one)."""
+        connection = await super().get_connection()
+        for pragma in CONNECTION_PRAGMAS[1:]:
+            await connection.execute(pragma)
+        return connection
 
     async def _borrow(self) -> aiosqlite.Connection:
         if self._slots is None:
@@ -59,7 +125,8 @@ class PooledSQLiteEngine(SQLiteEngine):
             thread.daemon = True
         connection = await pending
         connection.row_factory = dict_factory  # type: ignore[assignment]
-        await connection.execute("PRAGMA foreign_keys = 1")
+        for pragma in CONNECTION_PRAGMAS:
+            await connection.execute(pragma)
         return connection
 
     def _give_back(self, connection: aiosqlite.Connection, healthy: bool) -> None:
@@ -73,12 +140,16 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(self, query: str, args=None, query_type: str = "generic", table=None):
         if query_type == "insert" and self.get_version_sync() < 3.35:  # no RETURNING before 3.35
             return await super()._run_in_new_connection(query, args, query_type, table)
+        if query.lstrip()[:6].upper() == "SELECT":
+            return await self._run_pooled(query, args)
+        async with self.write_lock():  # a write on its own queues with the write transactions
+            return await self._run_pooled(query, args)
+
+    async def _run_pooled(self, query: str, args) -> list[dict]:
         connection = await self._borrow()
         healthy = False
         try:
-            async with connection.execute(query, args or []) as cursor:
-                await connection.commit()
-                rows = await cursor.fetchall()
+            rows = await connection.execute_fetchall(query, args or [])
             healthy = True
             return rows
         except sqlite3.Error:  # a refused write leaves the connection usable; a broken one is dropped
@@ -86,6 +157,14 @@ class PooledSQLiteEngine(SQLiteEngine):
             raise
         finally:
             self._give_back(connection, healthy)
+
+    async def _run_in_existing_connection(self, connection, query: str, args=None, query_type: str = "generic",
+                                          table=None):
+        """A query inside a transaction: its connection has the pragmas already (Piccolo's sets
+        foreign_keys again before every query)."""
+        if query_type == "insert" and self.get_version_sync() < 3.35:
+            return await super()._run_in_existing_connection(connection, query, args, query_type, table)
+        return await connection.execute_fetchall(query, args or [])
 
     async def close_pool(self) -> None:
         idle, self._idle, self._slots = self._idle, [], None
@@ -126,7 +205,11 @@ async def write_transaction() -> AsyncIterator[None]:
     (``.lock_rows()``) or, better, use one conditional UPDATE ... RETURNING.
     """
     db = engine()
-    if isinstance(db, SQLiteEngine):
+    if isinstance(db, PooledSQLiteEngine) and db.current_transaction.get() is None:
+        async with db.write_lock():  # queued here, not in SQLite's busy handler
+            async with db.transaction(transaction_type=TransactionType.immediate):
+                yield
+    elif isinstance(db, SQLiteEngine):  # nested (joins the transaction it is in), or an unpooled engine
         async with db.transaction(transaction_type=TransactionType.immediate):
             yield
     else:
@@ -134,11 +217,19 @@ async def write_transaction() -> AsyncIterator[None]:
             yield
 
 
+async def _keep_session(connection) -> None:
+    """What asyncpg's pool does to a connection it takes back, instead of its default reset
+    (``RESET ALL; UNLISTEN *; CLOSE ALL; SELECT pg_advisory_unlock_all()``: a round trip
+    after every query). Nothing here changes session state: no SET, LISTEN, cursors or
+    session advisory locks (periodic.py's lock is transaction-scoped), and asyncpg still
+    rolls back a transaction left open before calling this."""
+
+
 async def start(settings: Settings) -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         try:
-            await db.start_connection_pool(min_size=2, max_size=20)
+            await db.start_connection_pool(min_size=2, max_size=20, reset=_keep_session)
         except (OSError, ConnectionError) as exc:
             raise DatabaseProblem(f"The database cannot be reached ({exc}).") from exc
         except Exception as exc:  # asyncpg's own errors: bad password, no such database ...

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Callable
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from app.domain import passes
 from app.domain.notifications import Kind
@@ -58,7 +58,8 @@ async def gate_of(scope: Scope, gate_id: str | UUID | None) -> dict | None:
         gate_uuid = gate_id if isinstance(gate_id, UUID) else UUID(str(gate_id))
     except (TypeError, ValueError):
         return None
-    return await Gate.select(Gate.id, Gate.name).where(scope.where(Gate) & (Gate.id == gate_uuid)).first()
+    rows = await Gate.raw("SELECT id, name FROM gate WHERE id = {} AND estate = {}", gate_uuid, scope.estate_id)
+    return rows[0] if rows else None
 
 
 # Reading a code ---------------------------------------------------------------------------
@@ -80,6 +81,15 @@ _ADMIT_SQL = (
     "UPDATE visitor_pass SET entries = entries + 1, inside = {}"
     " WHERE id = {} AND estate = {} AND revoked_at IS NULL AND inside = {}"
     " AND (max_entries IS NULL OR entries < max_entries) RETURNING entries"
+)
+
+
+# The visit an admission opens: every column of Visit.
+_VISIT_SQL = (
+    "INSERT INTO visit (id, estate, unit, visitor_pass, registration, entry_number, guest_name, party_size,"
+    " vehicle_plate, purpose, entered_at, entry_gate, admitted_by, expected_until, exited_at, exit_gate, exited_by,"
+    " exit_note, replacement_fee, device_time)"
+    " VALUES ({}, {}, {}, {}, NULL, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, NULL, NULL, '', '', {})"
 )
 
 
@@ -212,26 +222,24 @@ async def admit(scope: Scope, act: Action, token: str, gate_id: str | None, *, p
             return {"reason": lost.code, **_pass_details(now_row, lost)}
         entries = taken[0]["entries"]
         window = passes.window_at(facts, now)
-        visit = Visit(
-            estate=scope.estate_id, unit=row["unit"], visitor_pass=pass_id, entry_number=entries,
-            guest_name=row["guest_name"], party_size=row["party_size"], vehicle_plate=row["vehicle_plate"],
-            purpose=row["purpose"], entered_at=now, entry_gate=gate["id"] if gate else None,
-            admitted_by=scope.person_id, expected_until=window.ends_at if window else None,
-            device_time=act.device_time,
+        visit_id = uuid4()
+        await Visit.raw(
+            _VISIT_SQL, visit_id, scope.estate_id, row["unit"], pass_id, entries, row["guest_name"],
+            row["party_size"], row["vehicle_plate"], row["purpose"], now, gate["id"] if gate else None,
+            scope.person_id, window.ends_at if window else None, act.device_time,
         )
-        await Visit.insert(visit)
         gate_name = gate["name"] if gate else ""
         await notify.queue(
             scope.estate_id, household, Kind.VISITOR_ARRIVED,
             params={"guest": row["guest_name"], "gate": gate_name, "unit": row["unit_label"]},
-            url=pass_url(pass_id), subject=visit.id,
+            url=pass_url(pass_id), subject=visit_id,
         )
-        await audit.record("visit.admitted", actor=scope.person_id, estate=scope.estate_id, subject=visit.id,
+        await audit.record("visit.admitted", actor=scope.person_id, estate=scope.estate_id, subject=visit_id,
                            visitor_pass=str(pass_id), gate=gate_name, entry_number=entries)
         left = None if row["max_entries"] is None else max(row["max_entries"] - entries, 0)
         return {
             "reason": ADMITTED, **_pass_details(row, passes.Verdict(Reason.VALID, entries_left=left)),
-            "visit_id": str(visit.id), "gate": gate_name, "entered_at": _iso(now),
+            "visit_id": str(visit_id), "gate": gate_name, "entered_at": _iso(now),
         }
 
     return await once(act, "admit", scope.estate_id, work)

@@ -33,26 +33,22 @@ MESSAGES = {
 }
 
 
+# The check made on every scan, written by hand: Piccolo's builder spends more CPU composing it
+# than the database spends running it. Details are compared in normal form (name by its key).
+_MATCH_COLUMNS = {"name": "name_key", "id_number": "id_number", "phone": "phone"}
+_MATCH_SQL = (
+    'SELECT id, name, reason, "until" FROM watchlist_entry'
+    ' WHERE estate = {{}} AND removed_at IS NULL AND ("until" IS NULL OR "until" >= {{}}) AND ({})'
+)
+
+
 async def matches(estate_id: UUID, *, name: str = "", id_number: str = "", phone: str = "") -> list[dict]:
     """Active entries matching any of the given details (empty details match nothing)."""
-    wanted = normalised(name, id_number, phone)
-    condition = None
-    columns = {"name": WatchlistEntry.name_key, "id_number": WatchlistEntry.id_number, "phone": WatchlistEntry.phone}
-    for field, value in wanted.items():
-        if value:
-            clause = columns[field] == value
-            condition = clause if condition is None else condition | clause
-    if condition is None:
+    wanted = {field: value for field, value in normalised(name, id_number, phone).items() if value}
+    if not wanted:
         return []
-    now = utcnow()
-    return await WatchlistEntry.select(
-        WatchlistEntry.id, WatchlistEntry.name, WatchlistEntry.reason, WatchlistEntry.until
-    ).where(
-        (WatchlistEntry.estate == estate_id)
-        & WatchlistEntry.removed_at.is_null()
-        & (WatchlistEntry.until.is_null() | (WatchlistEntry.until >= now))
-        & condition
-    )
+    either = " OR ".join(f"{_MATCH_COLUMNS[field]} = {{}}" for field in wanted)
+    return await WatchlistEntry.raw(_MATCH_SQL.format(either), estate_id, utcnow(), *wanted.values())
 
 
 def _like(value: str) -> str:
