@@ -85,7 +85,7 @@ def session_middleware(app: ASGIApp) -> ASGIApp:
                 if content_type.startswith("text/html"):
                     headers.setdefault("cache-control", "no-cache, private")
                     headers.setdefault("content-language", language)
-                    headers.setdefault("vary", "Cookie, Accept-Language, HX-Request")
+                    headers.extend_header_value("vary", "Cookie, Accept-Language, HX-Request")  # after Accept-Encoding
             await send(message)
 
         await app(scope, receive, send_with_headers)
