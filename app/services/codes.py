@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from app.db import is_integrity_error
 from app.domain import tokens
@@ -17,6 +17,7 @@ from app.domain.tokens import Code, Kind
 from app.models.estates import EstateKey
 
 _keys: dict[UUID, Ed25519PrivateKey] = {}
+_public_keys: dict[UUID, Ed25519PublicKey] = {}
 
 
 async def signing_key(estate_id: UUID) -> Ed25519PrivateKey:
@@ -50,4 +51,7 @@ async def sign(estate_id: UUID, kind: Kind, record_id: UUID) -> str:
 
 
 async def read(estate_id: UUID, token: str) -> Code | None:
-    return tokens.read(token, (await signing_key(estate_id)).public_key())
+    public = _public_keys.get(estate_id)
+    if public is None:
+        public = _public_keys[estate_id] = (await signing_key(estate_id)).public_key()
+    return tokens.read(token, public)
