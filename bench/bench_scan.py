@@ -18,14 +18,12 @@ How it is measured:
 - Both databases start fresh; rates 20, 50, 100 scans/s, then stepping up to find the highest
   rate whose p99 stays under 100 ms.
 
-    .venv/bin/python bench/bench_scan.py [--engines sqlite,postgres] [--seconds 3] [--gc-freeze]
+    .venv/bin/python bench/bench_scan.py [--engines sqlite,postgres] [--seconds 3]
 
 ``cpu/scan`` is the CPU the server process spent per scan (from /proc), a figure that stays
 honest when other work shares the machine; ``load late p99`` is how late this generator fired
 its requests (if it is large, the generator's core was busy and the run says little).
-BENCH_PIN=0 leaves the server unpinned. ``--gc-freeze`` is an experiment: the app served with
-its start-up objects frozen out of the garbage collector (``gc.freeze()``), whose first full
-collection otherwise stalls every request for 100-150 ms a few seconds after start.
+BENCH_PIN=0 leaves the server unpinned.
 """
 
 from __future__ import annotations
@@ -383,34 +381,14 @@ def bench_engine(engine: str, seconds: float) -> None:
           f"(app's extra steps: {steps})")
 
 
-def serve_with_frozen_gc() -> None:
-    """The app as ``python -m app serve``, with what start-up made frozen out of the garbage
-    collector: the experiment behind a suggestion for app start-up."""
-    import gc
-
-    import app.asgi  # noqa: F401  (everything the server imports, made before freezing)
-    from app.__main__ import main as app_main
-
-    gc.collect()
-    gc.freeze()
-    app_main(["serve"])
-
-
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--setup":
         asyncio.run(_setup(int(sys.argv[2]), Path(sys.argv[3])))
         return
-    if len(sys.argv) > 1 and sys.argv[1] == "--serve-frozen":
-        serve_with_frozen_gc()
-        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="experiment: serve the app with its start-up objects frozen out of the garbage collector")
     args = parser.parse_args()
-    if args.gc_freeze:
-        APP_COMMAND[:] = [sys.executable, __file__, "--serve-frozen"]
     try:
         os.sched_setaffinity(0, {1})
     except (AttributeError, OSError):
