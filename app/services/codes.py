@@ -50,8 +50,24 @@ async def sign(estate_id: UUID, kind: Kind, record_id: UUID) -> str:
     return tokens.sign(Code(kind, record_id), await signing_key(estate_id))
 
 
+# Codes whose signature checked out, by estate and token: a scan reads its code twice (verify,
+# then admit) and checking a signature is the dearest step of reading one. A code's meaning
+# never changes (whether its pass still admits is the database's answer), so a kept reading
+# needs no expiry; the store is emptied when full. Failed readings are not kept.
+_READ_KEEP = 2048
+_read: dict[tuple[UUID, str], Code] = {}
+
+
 async def read(estate_id: UUID, token: str) -> Code | None:
+    kept = _read.get((estate_id, token))
+    if kept is not None:
+        return kept
     public = _public_keys.get(estate_id)
     if public is None:
         public = _public_keys[estate_id] = (await signing_key(estate_id)).public_key()
-    return tokens.read(token, public)
+    code = tokens.read(token, public)
+    if code is not None:
+        if len(_read) >= _READ_KEEP:
+            _read.clear()
+        _read[(estate_id, token)] = code
+    return code
