@@ -5,9 +5,10 @@ The session cookie is looked up once here; the access guard then only reads ``sc
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
+import functools
+from types import MappingProxyType
+from typing import Mapping
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
@@ -35,16 +36,59 @@ CSP = "; ".join(
 )
 
 
-def _cookies(scope: Scope) -> dict[str, str]:
+# Added to every response that does not set them itself.
+_SECURITY_HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(self), geolocation=(), microphone=()"),
+    (b"x-frame-options", b"DENY"),
+)
+# Pages differ by who asks, in which language, and whether htmx wants a partial.
+_VARY = "Cookie, Accept-Language, HX-Request"
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cookies(header: str) -> MappingProxyType:
+    """A Cookie header's pairs, the first of each name; parts without a name and value are
+    skipped. Kept per header: a phone sends the same one request after request."""
+    cookies: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if sep and name and name not in cookies:
+            value = value.strip()
+            if len(value) > 1 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            cookies[name] = value
+    return MappingProxyType(cookies)
+
+
+def _cookies(scope: Scope) -> Mapping[str, str]:
     for name, value in scope.get("headers", []):
         if name == b"cookie":
-            jar = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed cookie header is treated as no cookies
-                return {}
-            return {k: m.value for k, m in jar.items()}
+            return _parse_cookies(value.decode("latin-1"))
     return {}
+
+
+def _with_headers(headers: list, language: str) -> list:
+    """The response's headers with the security headers it lacks and, on a page, its caching
+    and language, and ``Vary`` extended (compression has put Accept-Encoding there)."""
+    present = {name.lower(): i for i, (name, _) in enumerate(headers)}
+    out = list(headers)
+    out.extend(header for header in _SECURITY_HEADERS if header[0] not in present)
+    content_type = headers[present[b"content-type"]][1] if b"content-type" in present else b""
+    if content_type.startswith(b"text/html"):
+        if b"cache-control" not in present:
+            out.append((b"cache-control", b"no-cache, private"))
+        if b"content-language" not in present:
+            out.append((b"content-language", language.encode()))
+        if b"vary" in present:
+            i = present[b"vary"]
+            out[i] = (b"vary", out[i][1] + b", " + _VARY.encode())
+        else:
+            out.append((b"vary", _VARY.encode()))
+    return out
 
 
 def _header(scope: Scope, wanted: bytes) -> str | None:
@@ -75,17 +119,7 @@ def session_middleware(app: ASGIApp) -> ASGIApp:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                headers.setdefault("content-security-policy", CSP)
-                headers.setdefault("x-content-type-options", "nosniff")
-                headers.setdefault("referrer-policy", "same-origin")
-                headers.setdefault("permissions-policy", "camera=(self), geolocation=(), microphone=()")
-                headers.setdefault("x-frame-options", "DENY")
-                content_type = headers.get("content-type") or ""
-                if content_type.startswith("text/html"):
-                    headers.setdefault("cache-control", "no-cache, private")
-                    headers.setdefault("content-language", language)
-                    headers.extend_header_value("vary", "Cookie, Accept-Language, HX-Request")  # after Accept-Encoding
+                message["headers"] = _with_headers(list(message.get("headers", ())), language)
             await send(message)
 
         await app(scope, receive, send_with_headers)
