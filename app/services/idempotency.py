@@ -5,6 +5,8 @@ the time on the phone. The first request's result is kept with the key; a replay
 tap, a retry after a dropped answer, the offline outbox) gets that result back and changes
 nothing. Uniqueness of (person, key) is a database constraint: two copies of one request
 racing each other cannot both write, because the work and the kept result commit together.
+A replay is not looked for first: its work runs, fails to keep its result beside the first
+one, and is rolled back, so the common case (a first request) costs no extra query.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from uuid import UUID, uuid4
 
 from piccolo.utils.encoding import dump_json
 
-from app.db import is_integrity_error, write_transaction
+from app.db import Statement, write_transaction
 from app.i18n import N_
-from app.models.visitors import GuardAction
 from app.services.clock import utcnow
 from app.services.errors import Invalid
 
@@ -56,17 +57,17 @@ def parse_device_time(value: str) -> datetime | None:
     return parsed
 
 
-# Both run with every guard action: written by hand, as Piccolo's builder spends more CPU
-# composing them than the database spends running them.
-_PREVIOUS_SQL = 'SELECT result FROM guard_action WHERE person = {} AND "key" = {}'
-_INSERT_SQL = (
+# Kept with every guard action (and the result looked up on a replay): written by hand, as
+# Piccolo's builder spends more CPU composing them than the database spends running them.
+_PREVIOUS = Statement('SELECT result FROM guard_action WHERE person = {} AND "key" = {}')
+_INSERT = Statement(
     'INSERT INTO guard_action (id, person, "key", action, estate, result, device_time, created_at)'
     " VALUES ({}, {}, {}, {}, {}, {}, {}, {})"
 )
 
 
 async def previous(act: Action) -> dict | None:
-    rows = await GuardAction.raw(_PREVIOUS_SQL, act.person_id, act.key)
+    rows = await _PREVIOUS.fetch(act.person_id, act.key)
     if not rows:
         return None
     result = rows[0]["result"]
@@ -76,20 +77,19 @@ async def previous(act: Action) -> dict | None:
 async def once(act: Action, name: str, estate_id: UUID | None,
                work: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
     """Run ``work`` (its writes and the kept result in one transaction) unless this key has a
-    result already; return the result either way. ``work`` returns a JSON-able dict."""
-    earlier = await previous(act)
-    if earlier is not None:
-        return earlier
+    result already; return the result either way. ``work`` returns a JSON-able dict.
+
+    A replay's work runs too, and is undone: keeping its result breaks the key's uniqueness, or
+    the work itself fails now that the first request changed things (an ``Invalid``, say);
+    either way the first result answers."""
     try:
         async with write_transaction():
             result = await work()
-            await GuardAction.raw(_INSERT_SQL, uuid4(), act.person_id, act.key, name, estate_id, dump_json(result),
-                                  act.device_time, datetime.now(timezone.utc))
-    except Exception as exc:
-        if not is_integrity_error(exc):
-            raise
+            await _INSERT.fetch(uuid4(), act.person_id, act.key, name, estate_id, dump_json(result),
+                                act.device_time, datetime.now(timezone.utc))
+    except Exception:
         earlier = await previous(act)
-        if earlier is None:  # the constraint that refused was not the key's
+        if earlier is None:  # not a replay: the work failed on its own
             raise
         return earlier
     return result

@@ -52,16 +52,33 @@ async def test_a_replayed_action_returns_the_first_result_and_does_nothing(make_
     estate = await make_estate()
     guard = await estate.person("Li Qiang", Role.GATE_GUARD)
     act = idempotency.action(guard, "k-" + uuid4().hex)
-    runs = []
 
     async def work():
-        runs.append(1)
-        return {"n": len(runs)}
+        # A write, and a result that would differ on a second run.
+        await notify.queue(estate.id, [guard], Kind.VISITOR_ARRIVED, params={"guest": "x"}, subject=act.key)
+        return {"n": await Notification.count().where(Notification.subject == act.key)}
 
     first = await idempotency.once(act, "admit", estate.id, work)
     again = await idempotency.once(act, "admit", estate.id, work)
     assert first == again == {"n": 1}
-    assert runs == [1]
+    assert await Notification.count().where(Notification.subject == act.key) == 1
+    assert await GuardAction.count().where(GuardAction.key == act.key) == 1
+
+
+async def test_a_replay_whose_work_now_fails_still_gets_the_first_result(make_estate):
+    estate = await make_estate()
+    guard = await estate.person("Li Qiang", Role.GATE_GUARD)
+    act = idempotency.action(guard, "k-" + uuid4().hex)
+    calls = []
+
+    async def work():
+        calls.append(1)
+        if len(calls) > 1:  # what the first request did makes the same action invalid now
+            raise Invalid({"__all__": "already done"})
+        return {"done": True}
+
+    assert await idempotency.once(act, "admit", estate.id, work) == {"done": True}
+    assert await idempotency.once(act, "admit", estate.id, work) == {"done": True}
 
 
 async def test_racing_copies_of_one_action_run_once(make_estate):
