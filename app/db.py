@@ -17,11 +17,12 @@ import asyncio
 import sqlite3
 import weakref
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 import aiosqlite
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from app.settings import Settings
@@ -172,6 +173,96 @@ class PooledSQLiteEngine(SQLiteEngine):
             await connection.close()
 
 
+# The PostgreSQL connection a block of statements keeps (``one_connection``), if any.
+_kept: ContextVar[Any] = ContextVar("gatepost_kept_connection", default=None)
+
+
+class KeepingPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine, which borrows a pool connection for every statement,
+    except inside ``one_connection()``: there every statement, Piccolo's too, and every
+    transaction runs on the one connection the block borrowed."""
+
+    async def _run_in_pool(self, query: str, args=None):
+        connection = _kept.get()
+        if connection is None:
+            return await super()._run_in_pool(query, args)
+        return await connection.fetch(query, *(args or ()))
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return KeptConnectionTransaction(engine=self, allow_nested=allow_nested)
+
+
+class KeptConnectionTransaction(PostgresTransaction):
+    """A transaction on the block's kept connection, when there is one: the block gives it back
+    to the pool, not the transaction."""
+
+    async def get_connection(self):
+        return _kept.get() or await super().get_connection()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent is not None or self.connection is not _kept.get():
+            return await super().__aexit__(exception_type, exception, traceback)
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+@asynccontextmanager
+async def one_connection() -> AsyncIterator[None]:
+    """Run a block's statements on one pooled connection, borrowed once (PostgreSQL; SQLite's
+    connections live in the process and cost nothing to lend). For the gate's scan, whose
+    dozen statements would otherwise borrow and give back a connection a dozen times."""
+    db = engine()
+    if not isinstance(db, KeepingPostgresEngine) or db.pool is None or _kept.get() is not None \
+            or db.current_transaction.get() is not None:
+        yield
+        return
+    async with db.pool.acquire() as connection:
+        token = _kept.set(connection)
+        try:
+            yield
+        finally:
+            _kept.reset(token)
+
+
+class Statement:
+    """A hand-written statement on the gate's hot path (a scan runs about a dozen), sent straight
+    to the connection: composing even a ``Table.raw`` costs Piccolo more CPU than the database
+    spends running the statement. ``{}`` marks each argument, as in ``Table.raw`` (the text has
+    no other braces). Rows come back as dicts; inside a transaction the statement runs on the
+    transaction's connection, as Piccolo's queries do, and on SQLite a write outside one queues
+    with the write transactions."""
+
+    __slots__ = ("sqlite", "postgres")
+
+    def __init__(self, text: str) -> None:
+        parts = text.split("{}")
+        self.sqlite = "?".join(parts)
+        self.postgres = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+
+    async def fetch(self, *args: Any) -> list[dict]:
+        db = engine()
+        transaction = db.current_transaction.get()
+        if isinstance(db, PostgresEngine):
+            connection = transaction.connection if transaction is not None else _kept.get()
+            if connection is not None:
+                rows = await connection.fetch(self.postgres, *args)
+            elif db.pool is not None:
+                rows = await db.pool.fetch(self.postgres, *args)
+            else:
+                rows = await db._run_in_new_connection(self.postgres, args)
+            return [dict(row) for row in rows]
+        if transaction is not None:
+            return await db._run_in_existing_connection(transaction.connection, self.sqlite, args)
+        return await db._run_in_new_connection(self.sqlite, args)
+
+
 def make_engine(settings: Settings) -> SQLiteEngine | PostgresEngine:
     if settings.is_sqlite:
         path = Path(settings.sqlite_path)
@@ -179,15 +270,21 @@ def make_engine(settings: Settings) -> SQLiteEngine | PostgresEngine:
         with sqlite3.connect(path) as conn:  # WAL is a property of the file: set it once.
             conn.execute("PRAGMA journal_mode=WAL")
         return PooledSQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
-    return PostgresEngine(config={"dsn": settings.database_url})
+    return KeepingPostgresEngine(config={"dsn": settings.database_url})
 
 
-def engine():
-    from piccolo.engine.finder import engine_finder
+_engine: SQLiteEngine | PostgresEngine | None = None
 
-    found = engine_finder()
-    assert found is not None, "piccolo_conf.DB is missing"
-    return found
+
+def engine() -> SQLiteEngine | PostgresEngine:
+    """``piccolo_conf.DB``, made once at import; kept here, as Piccolo's lookup does path work on every call."""
+    global _engine
+    if _engine is None:
+        from piccolo.engine.finder import engine_finder
+
+        _engine = engine_finder()
+        assert _engine is not None, "piccolo_conf.DB is missing"
+    return _engine
 
 
 def is_integrity_error(exc: BaseException) -> bool:

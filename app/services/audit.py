@@ -8,11 +8,11 @@ from uuid import UUID, uuid4
 
 from piccolo.utils.encoding import dump_json
 
-from app.models.audit import AuditEvent
+from app.db import Statement
 
 # Written by hand: one is written with every guard action, and Piccolo's builder spends more
 # CPU composing an insert than the database spends running it. Every column of AuditEvent.
-_INSERT_SQL = (
+_INSERT = Statement(
     'INSERT INTO audit_event (id, estate, actor, action, subject, data, "at")'
     " VALUES ({}, {}, {}, {}, {}, {}, {})"
 )
@@ -26,5 +26,4 @@ async def record(
     subject: UUID | str = "",
     **data: Any,
 ) -> None:
-    await AuditEvent.raw(_INSERT_SQL, uuid4(), estate, actor, action, str(subject), dump_json(data),
-                         datetime.now(timezone.utc))
+    await _INSERT.fetch(uuid4(), estate, actor, action, str(subject), dump_json(data), datetime.now(timezone.utc))

@@ -9,16 +9,17 @@ number or a phone number, because they travel in push payloads.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 from typing import Iterable
 from uuid import UUID, uuid4
 
 from piccolo.utils.encoding import dump_json
 
+from app.db import Statement
 from app.domain.notifications import Kind
 from app.domain.roles import Role
-from app.models.notifications import Notification
-from app.models.people import HouseholdMember, RoleGrant
+from app.models.people import RoleGrant
 
 FORBIDDEN_PARAMS = frozenset({"phone", "id_number", "guest_phone"})
 
@@ -29,9 +30,14 @@ _INSERT_SQL = (
     " push_attempts, push_next_at) VALUES "
 )
 _ROW_SQL = "({}, {}, {}, {}, {}, {}, {}, {}, NULL, 'pending', 0, NULL)"
-_HOUSEHOLD_SQL = (
+_HOUSEHOLD = Statement(
     "SELECT h.person FROM household_member h JOIN person p ON p.id = h.person WHERE h.unit = {} AND p.active = {}"
 )
+
+
+@functools.lru_cache(maxsize=32)
+def _insert(rows: int) -> Statement:
+    return Statement(_INSERT_SQL + ", ".join([_ROW_SQL] * rows))
 
 
 async def queue(estate_id: UUID | None, person_ids: Iterable[UUID], kind: Kind, *,
@@ -47,7 +53,7 @@ async def queue(estate_id: UUID | None, person_ids: Iterable[UUID], kind: Kind, 
     values = []
     for pid in recipients:
         values += [uuid4(), estate_id, pid, kind.value, params_json, url, str(subject), now]
-    await Notification.raw(_INSERT_SQL + ", ".join([_ROW_SQL] * len(recipients)), *values)
+    await _insert(len(recipients)).fetch(*values)
     from app.services import push  # the sender looks again shortly if this transaction is not committed yet
 
     push.wake()
@@ -56,7 +62,7 @@ async def queue(estate_id: UUID | None, person_ids: Iterable[UUID], kind: Kind, 
 
 async def household(unit_id: UUID) -> list[UUID]:
     """The active people of a unit's household."""
-    rows = await HouseholdMember.raw(_HOUSEHOLD_SQL, unit_id, True)
+    rows = await _HOUSEHOLD.fetch(unit_id, True)
     return [r["person"] for r in rows]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
+from app.db import Statement
 from app.models.auth import Session
 from app.services.clock import utcnow
 from app.services.scope import Viewer, as_uuid, grants_from_rows
@@ -31,20 +32,23 @@ async def start(person_id: UUID, user_agent: str = "", passkey_id: UUID | None =
     return token
 
 
+# Run with every request: written by hand, and sent without Piccolo's builder (see Statement).
+_RESOLVE = Statement(
+    "SELECT s.id AS session_id, s.expires_at, s.last_seen_at, p.id AS person_id, p.name, p.locale,"
+    " p.active, g.role, e.id AS estate_id, e.slug, e.name AS estate_name, e.timezone,"
+    " (SELECT COUNT(*) FROM notification n WHERE n.person = p.id AND n.read_at IS NULL) AS unread"
+    " FROM session s JOIN person p ON p.id = s.person"
+    " LEFT JOIN role_grant g ON g.person = p.id LEFT JOIN estate e ON e.id = g.estate"
+    " WHERE s.token_hash = {}"
+)
+
+
 async def resolve(token: str | None) -> Viewer | None:
     """The signed-in person behind a cookie token, with their roles, in one query; or None."""
     if not token:
         return None
     now = utcnow()
-    rows = await Session.raw(
-        "SELECT s.id AS session_id, s.expires_at, s.last_seen_at, p.id AS person_id, p.name, p.locale,"
-        " p.active, g.role, e.id AS estate_id, e.slug, e.name AS estate_name, e.timezone,"
-        " (SELECT COUNT(*) FROM notification n WHERE n.person = p.id AND n.read_at IS NULL) AS unread"
-        " FROM session s JOIN person p ON p.id = s.person"
-        " LEFT JOIN role_grant g ON g.person = p.id LEFT JOIN estate e ON e.id = g.estate"
-        " WHERE s.token_hash = {}",
-        token_hash(token),
-    )
+    rows = await _RESOLVE.fetch(token_hash(token))
     if not rows:
         return None
     row = rows[0]

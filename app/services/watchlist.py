@@ -7,9 +7,11 @@ keeps the row (who removed it and when) so the audit trail can say what was barr
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from uuid import UUID
 
+from app.db import Statement
 from app.domain.lobby import local_day
 from app.domain.watchlist import check_entry, end_of_day, is_active, norm_id_number, norm_name, norm_phone, normalised
 from app.i18n import N_
@@ -42,13 +44,17 @@ _MATCH_SQL = (
 )
 
 
+@functools.lru_cache(maxsize=8)
+def _match(fields: tuple[str, ...]) -> Statement:
+    return Statement(_MATCH_SQL.format(" OR ".join(f"{_MATCH_COLUMNS[field]} = {{}}" for field in fields)))
+
+
 async def matches(estate_id: UUID, *, name: str = "", id_number: str = "", phone: str = "") -> list[dict]:
     """Active entries matching any of the given details (empty details match nothing)."""
     wanted = {field: value for field, value in normalised(name, id_number, phone).items() if value}
     if not wanted:
         return []
-    either = " OR ".join(f"{_MATCH_COLUMNS[field]} = {{}}" for field in wanted)
-    return await WatchlistEntry.raw(_MATCH_SQL.format(either), estate_id, utcnow(), *wanted.values())
+    return await _match(tuple(wanted)).fetch(estate_id, utcnow(), *wanted.values())
 
 
 def _like(value: str) -> str:

@@ -1,0 +1,92 @@
+"""The hot path's database helpers: ``Statement`` (hand-written SQL sent straight to the
+connection) and ``one_connection`` (a block of statements on one pooled connection)."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+
+from app import db
+from app.db import Statement, one_connection, write_transaction
+from app.models.estates import Estate
+
+_NAME = Statement("SELECT name FROM estate WHERE id = {} AND slug = {}")
+_RENAME = Statement("UPDATE estate SET name = {} WHERE id = {} RETURNING name")
+_PID = Statement("SELECT pg_backend_pid() AS pid")
+
+
+def test_a_statement_numbers_its_arguments_for_each_engine():
+    statement = Statement("SELECT a FROM t WHERE b = {} AND c IN ({}, {})")
+    assert statement.sqlite == "SELECT a FROM t WHERE b = ? AND c IN (?, ?)"
+    assert statement.postgres == "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)"
+
+
+async def test_a_statement_reads_writes_and_joins_the_transaction_it_is_in(make_estate):
+    estate = await make_estate()
+    assert await _NAME.fetch(estate.id, estate.slug) == [{"name": estate.estate.name}]
+    assert await _NAME.fetch(estate.id, "another-estate") == []
+
+    with pytest.raises(RuntimeError):
+        async with write_transaction():
+            assert await _RENAME.fetch("Renamed", estate.id) == [{"name": "Renamed"}]
+            raise RuntimeError("the request broke after the write")
+    assert await _NAME.fetch(estate.id, estate.slug) == [{"name": estate.estate.name}]  # rolled back with it
+
+    async with write_transaction():
+        await _RENAME.fetch("Renamed", estate.id)
+    assert (await Estate.select(Estate.name).where(Estate.id == estate.id).first())["name"] == "Renamed"
+
+
+async def test_one_connection_still_works_where_it_has_nothing_to_keep(make_estate):
+    """On SQLite (and nested in another block) it just runs the block."""
+    estate = await make_estate()
+    async with one_connection():
+        async with one_connection():
+            assert await _NAME.fetch(estate.id, estate.slug) == [{"name": estate.estate.name}]
+        async with write_transaction():
+            await _RENAME.fetch("Inside", estate.id)
+    assert await _NAME.fetch(estate.id, estate.slug) == [{"name": "Inside"}]
+
+
+@pytest.mark.postgres_only
+async def test_one_connection_runs_statements_queries_and_transactions_on_one_borrowed_connection(make_estate):
+    estate = await make_estate()
+    pool = db.engine().pool
+    free_before = pool.get_idle_size()
+    async with one_connection():
+        kept = (await _PID.fetch())[0]["pid"]
+        assert (await Estate.raw("SELECT pg_backend_pid() AS pid"))[0]["pid"] == kept  # Piccolo's queries too
+        async with write_transaction():
+            assert (await _PID.fetch())[0]["pid"] == kept
+            await _RENAME.fetch("Kept", estate.id)
+        with pytest.raises(RuntimeError):
+            async with write_transaction():
+                await _RENAME.fetch("Lost", estate.id)
+                raise RuntimeError("undone")
+        # The failed transaction was rolled back and the connection is still the block's.
+        assert await _NAME.fetch(estate.id, estate.slug) == [{"name": "Kept"}]
+        assert (await _PID.fetch())[0]["pid"] == kept
+    assert pool.get_idle_size() >= free_before  # given back at the end of the block, not kept
+
+
+@pytest.mark.postgres_only
+async def test_blocks_running_at_once_each_keep_their_own_connection(make_estate):
+    import asyncio
+
+    estate = await make_estate()
+
+    async def block() -> set[int]:
+        async with one_connection():
+            pids = set()
+            for _ in range(3):
+                pids.add((await _PID.fetch())[0]["pid"])
+                await asyncio.sleep(0.01)
+            async with write_transaction():
+                await _RENAME.fetch(f"Block {uuid4().hex[:6]}", estate.id)
+                pids.add((await _PID.fetch())[0]["pid"])
+            return pids
+
+    results = await asyncio.gather(*[block() for _ in range(4)])
+    assert all(len(pids) == 1 for pids in results), results
+    assert len(set.union(*results)) == 4  # four blocks at once, four connections
