@@ -80,15 +80,18 @@ class PooledSQLiteEngine(SQLiteEngine):
     one hop to the connection's thread."""
 
     POOL_SIZE = 4
+    CHECKPOINT_EVERY_S = 0.25
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._idle: list[aiosqlite.Connection] = []
         self._slots: asyncio.Semaphore | None = None
         self._write_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._written = False  # since the last checkpoint
 
     def write_lock(self) -> asyncio.Lock:
         """The queue of this process's write transactions (one per event loop)."""
+        self._written = True
         loop = asyncio.get_running_loop()
         lock = self._write_locks.get(loop)
         if lock is None:
@@ -166,6 +169,35 @@ class PooledSQLiteEngine(SQLiteEngine):
         if query_type == "insert" and self.get_version_sync() < 3.35:
             return await super()._run_in_existing_connection(connection, query, args, query_type, table)
         return await connection.execute_fetchall(query, args or [])
+
+    async def checkpoint(self) -> tuple[int, int]:
+        """Copy what the write-ahead log holds into the database file, without waiting for
+        readers or writers (a passive checkpoint); returns the log's frames and those copied."""
+        self._written = False
+        connection = await self._borrow()
+        healthy = False
+        try:
+            rows = await connection.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+            healthy = True
+        finally:
+            self._give_back(connection, healthy)
+        row = rows[0] if rows else {}
+        _busy, log, copied = (row.values() if isinstance(row, dict) else row)
+        return log, copied
+
+    async def checkpoint_forever(self) -> None:
+        """Checkpoints in the background, a few times a second after writes. Left to itself,
+        SQLite checkpoints inside the commit that crosses 1000 log pages: that commit, and every
+        write queued behind it, waits some 20 ms while the pages are copied and synced (every
+        50th scan or so at the gate). Here the copying happens in a connection's thread while
+        requests go on; the log stays short, so SQLite's own checkpoint seldom comes due."""
+        while True:
+            await asyncio.sleep(self.CHECKPOINT_EVERY_S)
+            if self._written:
+                try:
+                    await self.checkpoint()
+                except sqlite3.Error:  # the next round tries again
+                    continue
 
     async def close_pool(self) -> None:
         idle, self._idle, self._slots = self._idle, [], None
@@ -312,6 +344,14 @@ async def write_transaction() -> AsyncIterator[None]:
     else:
         async with db.transaction():
             yield
+
+
+async def checkpoint_forever() -> None:
+    """SQLite's background checkpoints (``PooledSQLiteEngine.checkpoint_forever``), for the
+    server's lifetime; nothing to do on PostgreSQL."""
+    db = engine()
+    if isinstance(db, PooledSQLiteEngine):
+        await db.checkpoint_forever()
 
 
 async def _keep_session(connection) -> None:

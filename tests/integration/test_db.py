@@ -90,3 +90,13 @@ async def test_blocks_running_at_once_each_keep_their_own_connection(make_estate
     results = await asyncio.gather(*[block() for _ in range(4)])
     assert all(len(pids) == 1 for pids in results), results
     assert len(set.union(*results)) == 4  # four blocks at once, four connections
+
+
+@pytest.mark.sqlite_only
+async def test_a_background_checkpoint_copies_the_whole_log_into_the_database(make_estate):
+    estate = await make_estate()
+    async with write_transaction():
+        await _RENAME.fetch("Logged", estate.id)
+    log, copied = await db.engine().checkpoint()
+    assert log > 0 and copied == log  # nobody was reading an older snapshot: every page went over
+    assert await _NAME.fetch(estate.id, estate.slug) == [{"name": "Logged"}]
