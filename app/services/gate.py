@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Callable
 from uuid import UUID, uuid4
 
+from app.db import Statement, one_connection
 from app.domain import passes
 from app.domain.notifications import Kind
 from app.domain.passes import Reason
 from app.domain.tokens import Kind as CodeKind
 from app.i18n import N_
-from app.db import Statement, one_connection
 from app.models.estates import Gate, Unit
 from app.models.visitors import Registration, Visit, VisitorPass
 from app.services import audit, clock, codes, invitations, notify, watchlist
