@@ -181,8 +181,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             healthy = True
         finally:
             self._give_back(connection, healthy)
-        row = rows[0] if rows else {}
-        _busy, log, copied = (row.values() if isinstance(row, dict) else row)
+        _busy, log, copied = rows[0].values()  # kept connections hand back rows as dicts
         return log, copied
 
     async def checkpoint_forever(self) -> None:
