@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import segno
 
@@ -236,7 +237,9 @@ async def test_the_households_history_lists_invited_and_walk_in_visits_newest_fi
     detail = (await client.get(f"/e/{estate.slug}/invitations/{pass_id}")).text
     assert "Arrived" in detail and "Left" in detail and "North Gate" in detail
 
-    tomorrow = (now + timedelta(days=1)).date().isoformat()
+    # The filter's days are the estate's: at 00:10 in Shanghai the visits of the last minutes are "today".
+    estate_today = now.astimezone(ZoneInfo(estate.estate.timezone)).date()
+    tomorrow = (estate_today + timedelta(days=1)).isoformat()
     filtered = (await client.get(f"/e/{estate.slug}/history?since={tomorrow}")).text
     assert "Zhang Wei" not in filtered and "No visits on these dates." in filtered
 
