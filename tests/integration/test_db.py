@@ -100,3 +100,51 @@ async def test_a_background_checkpoint_copies_the_whole_log_into_the_database(ma
     log, copied = await db.engine().checkpoint()
     assert log > 0 and copied == log  # nobody was reading an older snapshot: every page went over
     assert await _NAME.fetch(estate.id, estate.slug) == [{"name": "Logged"}]
+
+
+def _other_process_writing():
+    """A connection of another program holding SQLite's write lock (as ``python -m app demo``
+    would while the server runs)."""
+    import sqlite3
+
+    other = sqlite3.connect(db.engine().path, isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+@pytest.mark.sqlite_only
+async def test_a_write_waits_for_another_process_without_stopping_the_server(make_estate):
+    """Statements run on the event loop's thread, so a write that finds another process's lock
+    must wait with ``await``, not in SQLite's busy handler: reads and other requests go on."""
+    import asyncio
+
+    estate = await make_estate()
+    other = _other_process_writing()
+    try:
+        write = asyncio.ensure_future(_RENAME.fetch("Waited", estate.id))
+        started = asyncio.get_running_loop().time()
+        await asyncio.sleep(0.2)
+        assert asyncio.get_running_loop().time() - started < 0.3  # the loop was not held
+        assert not write.done()
+        assert await _NAME.fetch(estate.id, estate.slug) == [{"name": estate.estate.name}]  # reads go on
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert await asyncio.wait_for(write, 2) == [{"name": "Waited"}]
+
+
+@pytest.mark.sqlite_only
+async def test_a_write_gives_up_when_the_lock_is_held_past_the_busy_timeout(make_estate):
+    import sqlite3
+
+    await make_estate()
+    connection = db.InlineConnection(db.engine().connection_kwargs, busy_timeout_s=0.2)
+    other = _other_process_writing()
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await connection.execute("BEGIN IMMEDIATE")
+        assert not connection.in_transaction
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        await connection.close()
