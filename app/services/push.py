@@ -118,8 +118,11 @@ async def run_forever(poll_seconds: float = POLL_SECONDS) -> None:
             while True:
                 await _deliver_all(http)
                 try:
-                    await asyncio.wait_for(signal.wait(), poll_seconds)
-                except asyncio.TimeoutError:
+                    # Not wait_for: on Python 3.11 it swallows a cancel that comes as the signal is
+                    # set (the app's shutdown, just after a request woke the sender) and runs on.
+                    async with asyncio.timeout(poll_seconds):
+                        await signal.wait()
+                except TimeoutError:
                     continue
                 for delay in RECHECK_AFTER:
                     signal.clear()

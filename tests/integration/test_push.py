@@ -293,6 +293,20 @@ async def test_the_sender_task_sends_soon_after_a_wake(wang, push_service):
         await asyncio.gather(task, return_exceptions=True)
 
 
+async def test_the_sender_task_stops_when_cancelled_just_as_it_is_woken(wang):
+    """The app's shutdown right after a request woke the sender: the cancel must not be lost
+    with the wake (the lifespan waits for the task and would wait for ever)."""
+    for turns in range(6):  # the cancel lands a different number of loop turns after the wake
+        task = asyncio.create_task(push.run_forever(poll_seconds=60))
+        await asyncio.sleep(0.05)  # asleep, waiting for work
+        push.wake()
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=2)
+        assert task in done, f"the sender ran on after a cancel {turns} loop turns after a wake"
+
+
 async def test_the_pushed_token_answers_the_request_without_a_csrf_token(client, sign_in_en, wang, push_service):
     """What the service worker does on a tap of Approve: POST with the session cookie and the token."""
     from tests.integration.test_notifications import walk_in
