@@ -161,12 +161,12 @@ class PushService:
         except Exception as exc:  # reported to the test, which fails on any problem
             delivery.problem = f"{exc.__class__.__name__}: {exc}"
             delivery.status = 400
+        with self._changed:  # recorded before the answer: once the sender has it, so has the test
+            self.deliveries.append(delivery)
+            self._changed.notify_all()
         handler.send_response(delivery.status)
         handler.send_header("content-length", "0")
         handler.end_headers()
-        with self._changed:
-            self.deliveries.append(delivery)
-            self._changed.notify_all()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Delivery]:
         """The first ``count`` deliveries, waiting for them as long as ``timeout``."""
