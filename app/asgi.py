@@ -28,7 +28,7 @@ from app.routes import (account, admin, auth, desk, gate, home, invitations, lob
 from app.routes.access import PUBLIC, access_guard
 from app.routes.errors import HANDLERS
 from app.routes.middleware import session_middleware
-from app.routes.templating import template_globals
+from app.routes.templating import remembered_url_for, template_globals
 from app.services import housekeeping, push, schema
 from app.services.walkins import expire_waiting_job as expire_walk_ins
 from app.settings import Settings, get_settings
@@ -47,7 +47,7 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(template_globals())
+    env.globals.update(template_globals())  # with quicker _, gettext and ngettext of the same behaviour
     return env
 
 
@@ -58,6 +58,8 @@ PERIODIC_SECONDS = 30
 def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> Litestar:
     settings = settings or get_settings()
     templates = make_environment()
+    template_engine = JinjaTemplateEngine.from_environment(templates)
+    template_engine.register_template_callable("url_for", remembered_url_for())
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -127,9 +129,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             cookie_samesite="lax",
             header_name="x-csrftoken",
         ),
-        template_config=TemplateConfig(
-            engine=JinjaTemplateEngine.from_environment(templates),
-        ),
+        template_config=TemplateConfig(engine=template_engine),
         logging_config=LoggingConfig(
             root={"level": settings.log_level.upper(), "handlers": ["queue_listener"]},
             log_exceptions="never",

@@ -1,5 +1,5 @@
-"""What every template may call: static URLs with cache-busting, the bottom navigation,
-language names, and times shown in the estate's time zone.
+"""What every template may call: translations, static URLs with cache-busting, the bottom
+navigation, language names, and times shown in the estate's time zone.
 
 These are presentation helpers of the routes layer; templates themselves decide nothing.
 """
@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from app import i18n
@@ -147,8 +150,46 @@ def local_time(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "%Y
     return value.astimezone(ZoneInfo(tz)).strftime(fmt)
 
 
+# ``_``, ``gettext`` and ``ngettext`` as Jinja's i18n extension makes them with newstyle=True:
+# the message is looked up, marked safe where the template escapes, and always %-formatted with
+# the named variables (escaped). The extension's own go through two context calls and a name
+# lookup per message; a verdict shows a dozen messages, a scan two verdicts.
+@pass_eval_context
+def template_gettext(eval_ctx: EvalContext, message: str, **variables) -> str:
+    text = i18n.translations(i18n.current_language()).gettext(message)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    text = i18n.translations(i18n.current_language()).ngettext(singular, plural, num)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+def remembered_url_for(limit: int = 4096):
+    """Litestar's ``url_for`` for one app's templates, remembering each path it makes: a route's
+    path for given parameters never changes while the app runs, and working it out again cost
+    a tenth of a verdict's rendering."""
+    paths: dict[tuple, str] = {}
+
+    def url_for(context: Mapping[str, Any], /, route_name: str, **path_parameters: Any) -> str:
+        key = (route_name, *path_parameters.items())
+        path = paths.get(key)
+        if path is None:
+            if len(paths) >= limit:
+                paths.clear()
+            path = paths[key] = context["request"].app.route_reverse(route_name, **path_parameters)
+        return path
+
+    return url_for
+
+
 def template_globals() -> dict:
     return {
+        "_": template_gettext,
+        "gettext": template_gettext,
+        "ngettext": template_ngettext,
         "static_url": static_url,
         "nav_items": nav_items,
         "role_name": role_name,
