@@ -19,6 +19,20 @@ from app.services.clock import utcnow
 from app.services.errors import Invalid
 
 
+@pytest.fixture
+async def guard_act(make_estate):
+    """An estate, its gate guard, and an action of theirs with a fresh key."""
+    estate = await make_estate()
+    guard = await estate.person("Li Qiang", Role.GATE_GUARD)
+    return estate, guard, idempotency.action(guard, "k-" + uuid4().hex)
+
+
+async def kept(act) -> tuple[int, int]:
+    """What an action left behind: its notifications and its kept results."""
+    return (await Notification.count().where(Notification.subject == act.key),
+            await GuardAction.count().where(GuardAction.key == act.key))
+
+
 async def test_each_estate_signs_with_its_own_key_and_rejects_the_others(make_estate):
     a, b = await make_estate(), await make_estate()
     record = uuid4()
@@ -48,10 +62,8 @@ async def test_bit_flips_and_truncation_read_as_unknown(make_estate):
     assert await codes.read(estate.id, "") is None
 
 
-async def test_a_replayed_action_returns_the_first_result_and_does_nothing(make_estate):
-    estate = await make_estate()
-    guard = await estate.person("Li Qiang", Role.GATE_GUARD)
-    act = idempotency.action(guard, "k-" + uuid4().hex)
+async def test_a_replayed_action_returns_the_first_result_and_does_nothing(guard_act):
+    estate, guard, act = guard_act
 
     async def work():
         # A write, and a result that would differ on a second run.
@@ -61,14 +73,11 @@ async def test_a_replayed_action_returns_the_first_result_and_does_nothing(make_
     first = await idempotency.once(act, "admit", estate.id, work)
     again = await idempotency.once(act, "admit", estate.id, work)
     assert first == again == {"n": 1}
-    assert await Notification.count().where(Notification.subject == act.key) == 1
-    assert await GuardAction.count().where(GuardAction.key == act.key) == 1
+    assert await kept(act) == (1, 1)  # one notification, one kept result
 
 
-async def test_a_replay_whose_work_now_fails_still_gets_the_first_result(make_estate):
-    estate = await make_estate()
-    guard = await estate.person("Li Qiang", Role.GATE_GUARD)
-    act = idempotency.action(guard, "k-" + uuid4().hex)
+async def test_a_replay_whose_work_now_fails_still_gets_the_first_result(guard_act):
+    estate, guard, act = guard_act
     calls = []
 
     async def work():
@@ -81,10 +90,8 @@ async def test_a_replay_whose_work_now_fails_still_gets_the_first_result(make_es
     assert await idempotency.once(act, "admit", estate.id, work) == {"done": True}
 
 
-async def test_racing_copies_of_one_action_run_once(make_estate):
-    estate = await make_estate()
-    guard = await estate.person("Li Qiang", Role.GATE_GUARD)
-    act = idempotency.action(guard, "race-" + uuid4().hex)
+async def test_racing_copies_of_one_action_run_once(guard_act):
+    estate, guard, act = guard_act
 
     async def work():
         # A write that must not happen twice: one notification per run.
@@ -94,14 +101,11 @@ async def test_racing_copies_of_one_action_run_once(make_estate):
 
     results = await asyncio.gather(*[idempotency.once(act, "admit", estate.id, work) for _ in range(6)])
     assert all(r == {"ok": True} for r in results)
-    assert await Notification.count().where(Notification.subject == act.key) == 1
-    assert await GuardAction.count().where(GuardAction.key == act.key) == 1
+    assert await kept(act) == (1, 1)  # one notification, one kept result
 
 
-async def test_work_that_fails_leaves_no_result_behind(make_estate):
-    estate = await make_estate()
-    guard = await estate.person("Li Qiang", Role.GATE_GUARD)
-    act = idempotency.action(guard, "fail-" + uuid4().hex)
+async def test_work_that_fails_leaves_no_result_behind(guard_act):
+    estate, guard, act = guard_act
 
     async def broken():
         await notify.queue(estate.id, [guard], Kind.VISITOR_ARRIVED, params={}, subject=act.key)
@@ -109,8 +113,7 @@ async def test_work_that_fails_leaves_no_result_behind(make_estate):
 
     with pytest.raises(RuntimeError):
         await idempotency.once(act, "admit", estate.id, broken)
-    assert await GuardAction.count().where(GuardAction.key == act.key) == 0
-    assert await Notification.count().where(Notification.subject == act.key) == 0
+    assert await kept(act) == (0, 0)
 
 
 async def test_an_action_needs_a_key_and_believes_only_plausible_phone_times():
