@@ -302,8 +302,9 @@ class KeptConnectionTransaction(PostgresTransaction):
 @asynccontextmanager
 async def one_connection() -> AsyncIterator[None]:
     """Run a block's statements on one pooled connection, borrowed once (PostgreSQL; SQLite's
-    connections live in the process and cost nothing to lend). For the gate's scan, whose
-    dozen statements would otherwise borrow and give back a connection a dozen times."""
+    connections live in the process and cost nothing to lend). Each request is such a block
+    (``routes.middleware``): a gate scan's dozen statements would otherwise borrow and give
+    back a connection a dozen times."""
     db = engine()
     if not isinstance(db, KeepingPostgresEngine) or db.pool is None or _kept.get() is not None \
             or db.current_transaction.get() is not None:

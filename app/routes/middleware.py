@@ -11,8 +11,9 @@ from typing import Mapping
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n
+from app import db, i18n
 from app.services import sessions
+from app.services.scope import Viewer
 
 SESSION_COOKIE = "gp_session"
 LANGUAGE_COOKIE = "gp_lang"
@@ -98,30 +99,33 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
     return None
 
 
+async def _serve(app: ASGIApp, scope: Scope, receive: Receive, send: Send, viewer: Viewer | None) -> None:
+    scope["user"] = viewer  # type: ignore[typeddict-unknown-key]
+    language = i18n.pick_language(
+        viewer.locale if viewer else None,
+        _cookies(scope).get(LANGUAGE_COOKIE),
+        _header(scope, b"accept-language"),
+    )
+    i18n.set_language(language)
+    scope.setdefault("state", {})["language"] = language  # type: ignore[typeddict-item]
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = _with_headers(list(message.get("headers", ())), language)
+        await send(message)
+
+    await app(scope, receive, send_with_headers)
+
+
 def session_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        cookies = _cookies(scope)
-        path = scope.get("path", "")
-        viewer = None
-        if not path.startswith("/static/"):
-            viewer = await sessions.resolve(cookies.get(SESSION_COOKIE))
-        scope["user"] = viewer  # type: ignore[typeddict-unknown-key]
-        language = i18n.pick_language(
-            viewer.locale if viewer else None,
-            cookies.get(LANGUAGE_COOKIE),
-            _header(scope, b"accept-language"),
-        )
-        i18n.set_language(language)
-        scope.setdefault("state", {})["language"] = language  # type: ignore[typeddict-item]
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = _with_headers(list(message.get("headers", ())), language)
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
+        if scope.get("path", "").startswith("/static/"):
+            await _serve(app, scope, receive, send, None)
+            return
+        async with db.one_connection():  # on PostgreSQL, the request's statements share one connection
+            await _serve(app, scope, receive, send, await sessions.resolve(_cookies(scope).get(SESSION_COOKIE)))
 
     return middleware

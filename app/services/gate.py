@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Callable
 from uuid import UUID, uuid4
 
-from app.db import Statement, one_connection
+from app.db import Statement
 from app.domain import passes
 from app.domain.notifications import Kind
 from app.domain.passes import Reason
@@ -181,7 +181,6 @@ async def _open_visit(scope: Scope, pass_id: UUID) -> dict | None:
     ).first()
 
 
-@one_connection()
 async def verify(scope: Scope, token: str) -> dict:
     """The verdict for a scanned or typed code. Writes nothing.
 
@@ -206,7 +205,6 @@ async def verify(scope: Scope, token: str) -> dict:
 # Admitting ------------------------------------------------------------------------------------
 
 
-@one_connection()  # a scan's statements, on PostgreSQL, borrow one pool connection between them
 async def admit(scope: Scope, act: Action, token: str, gate_id: str | None, *, pass_url: PassUrl) -> dict:
     """Admit the holder of a pass, once: the verdict is checked again at this moment.
 

@@ -148,3 +148,39 @@ async def test_a_write_gives_up_when_the_lock_is_held_past_the_busy_timeout(make
         other.execute("ROLLBACK")
         other.close()
         await connection.close()
+
+
+@pytest.mark.postgres_only
+async def test_a_request_borrows_one_connection_for_all_its_statements(client, csrf, sign_in, make_estate,
+                                                                       monkeypatch):
+    """A scan's verify and admit each run a handful of statements (the session, the pass, the
+    watchlist, the household, the writes): one pool checkout per request, not one per statement."""
+    from app.domain.roles import Role
+    from tests.integration.gate_helpers import GateClient, gate_id, make_pass, verdict
+
+    estate = await make_estate()
+    await estate.person("Wang Fang", Role.RESIDENT, unit="1-1-0101")
+    await sign_in(await estate.person("Li Qiang", Role.GATE_GUARD))
+    gate = GateClient(client, csrf, estate)
+    _, token = await make_pass(estate)
+    await gate.verify(token)  # the CSRF token fetched, outside the count
+    at = await gate_id(estate)
+
+    pool = _CountingPool(db.engine().pool)
+    monkeypatch.setattr(db.engine(), "pool", pool)
+    assert verdict(await gate.verify(token)) == "valid"
+    assert verdict(await gate.admit(token, gate=at)) == "admitted"
+    assert pool.checkouts == 2
+
+
+class _CountingPool:
+    """The engine's pool, counting checkouts: a borrowed connection, or a statement sent
+    through the pool (which borrows one for it)."""
+
+    def __init__(self, pool):
+        self._pool, self.checkouts = pool, 0
+
+    def __getattr__(self, name: str):
+        if name in ("acquire", "fetch", "fetchrow", "fetchval", "execute", "executemany"):
+            self.checkouts += 1
+        return getattr(self._pool, name)
