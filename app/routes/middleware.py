@@ -99,11 +99,12 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
     return None
 
 
-async def _serve(app: ASGIApp, scope: Scope, receive: Receive, send: Send, viewer: Viewer | None) -> None:
+async def _serve(app: ASGIApp, scope: Scope, receive: Receive, send: Send, cookies: Mapping[str, str],
+                 viewer: Viewer | None) -> None:
     scope["user"] = viewer  # type: ignore[typeddict-unknown-key]
     language = i18n.pick_language(
         viewer.locale if viewer else None,
-        _cookies(scope).get(LANGUAGE_COOKIE),
+        cookies.get(LANGUAGE_COOKIE),
         _header(scope, b"accept-language"),
     )
     i18n.set_language(language)
@@ -122,10 +123,11 @@ def session_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
+        cookies = _cookies(scope)
         if scope.get("path", "").startswith("/static/"):
-            await _serve(app, scope, receive, send, None)
+            await _serve(app, scope, receive, send, cookies, None)
             return
         async with db.one_connection():  # on PostgreSQL, the request's statements share one connection
-            await _serve(app, scope, receive, send, await sessions.resolve(_cookies(scope).get(SESSION_COOKIE)))
+            await _serve(app, scope, receive, send, cookies, await sessions.resolve(cookies.get(SESSION_COOKIE)))
 
     return middleware
