@@ -19,11 +19,13 @@ run: $(STAMP)
 
 # Debian packages the tests need: Chromium for the browser tests, a Chinese font so its
 # screenshots show Chinese, PostgreSQL's binaries for a throwaway cluster when no server
-# answers. Installed only when missing.
+# answers, a D-Bus daemon for the phone's notification shade in the push tests. Installed
+# only when missing.
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || missing="$$missing fonts-wqy-microhei"; \
+	[ -x /usr/bin/dbus-daemon ] || missing="$$missing dbus-daemon"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \

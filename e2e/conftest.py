@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from e2e.desktop_notifications import NotificationCentre
 from e2e.push_support import shared_push_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -291,22 +292,32 @@ class Phone:
 
 
 @pytest.fixture
-def new_phone(browser: Browser, server: Server):
+def new_phone(browser: Browser, server: Server, tmp_path_factory):
     """Factory: ``new_phone(locale="en-US", accept_language=None, authenticator=True,
-    autofill=False)`` opens a fresh context at 390x844 whose navigator.language is ``locale``
+    autofill=False, notifications=None)`` opens a fresh context at 390x844 whose navigator.language is ``locale``
     and whose Accept-Language is ``accept_language`` (default: the locale).
 
     ``autofill=False`` hides passkey autofill (conditional mediation) from the sign-in page:
     the virtual authenticator answers a conditional request at once, where a phone waits for
     the person to pick a passkey, so the page would sign in before a test taps the button.
     ``test_enrol_and_sign_in`` covers the autofill path with ``autofill=True``.
+
+    ``notifications=`` a ``NotificationCentre`` gives the phone a notification shade the test
+    can read and tap (see ``e2e/desktop_notifications.py``).
     """
     def make(locale: str = "en-US", *, accept_language: str | None = None, authenticator: bool = True,
-             autofill: bool = False) -> Phone:
-        context = browser.new_context(
-            base_url=server.base_url, viewport=VIEWPORT, locale=locale,
-            extra_http_headers={"Accept-Language": accept_language or locale},
-        )
+             autofill: bool = False, notifications: NotificationCentre | None = None) -> Phone:
+        options = dict(base_url=server.base_url, viewport=VIEWPORT, locale=locale,
+                       extra_http_headers={"Accept-Language": accept_language or locale})
+        if notifications is None:
+            context = browser.new_context(**options)
+        else:
+            # A browser of its own whose notifications go to the test's shade: Chromium shows
+            # them over D-Bus only from a persistent profile.
+            context = browser.browser_type.launch_persistent_context(
+                tmp_path_factory.mktemp("profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": notifications.address}, **options,
+            )
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         if not autofill:
@@ -323,6 +334,15 @@ def new_phone(browser: Browser, server: Server):
     for phone in phones:
         phone.context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def notification_centre():
+    directory = Path(tempfile.mkdtemp(prefix="gp-bus-"))  # short: a socket path has a length limit
+    centre = NotificationCentre(directory)
+    yield centre
+    centre.close()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ self.addEventListener("push", (event) => {
     data = { body: event.data ? event.data.text() : "" };
   }
   const actions = Array.isArray(data.actions) ? data.actions.slice(0, 2) : [];
-  event.waitUntil(showAndTell(data.title || "Gatepost", {
+  event.waitUntil(self.registration.showNotification(data.title || "Gatepost", {
     body: data.body || "",
     tag: data.tag || undefined,
     icon: NOTIFICATION_ICON,
@@ -74,15 +74,6 @@ self.addEventListener("push", (event) => {
     },
   }));
 });
-
-// Open pages of the app hear that a notification is showing (they may refresh a count);
-// only then is it safe to read registration.getNotifications(): reading while one is still
-// being shown makes Chromium drop it.
-function showAndTell(title, options) {
-  return self.registration.showNotification(title, options)
-    .then(() => self.clients.matchAll({ type: "window" }))
-    .then((windows) => windows.forEach((w) => w.postMessage({ type: "gatepost:notification-shown", tag: options.tag || "" })));
-}
 
 function openPage(url) {
   return self.clients.matchAll({ type: "window" }).then((windows) => {
@@ -103,38 +94,20 @@ function answer(notification, action) {
     headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
     body: body,
   }).then((response) => {
-    if (!response.ok) return openPage(data.url).then(() => response.status);
-    return (data.answered
-      ? self.registration.showNotification(data.answered, { tag: notification.tag || undefined, icon: NOTIFICATION_ICON })
-      : Promise.resolve()
-    ).then(() => response.status);
+    if (!response.ok) return openPage(data.url);  // decided already, or signed out: show the page
+    if (data.answered) {
+      return self.registration.showNotification(data.answered, { tag: notification.tag || undefined, icon: NOTIFICATION_ICON });
+    }
   });
 }
 
-// One way for a click and for a page to answer: a tap on an action button, or a message.
-function respond(notification, action) {
+// A tap on an action button answers from where the notification is (a lock screen too); a
+// tap on the notification itself opens its page.
+self.addEventListener("notificationclick", (event) => {
+  const notification = event.notification;
   const data = notification.data || {};
   notification.close();
-  if (action && data.action_url) return answer(notification, action).catch(() => openPage(data.url));
-  return openPage(data.url || "/notifications");
-}
-
-self.addEventListener("notificationclick", (event) => {
-  event.waitUntil(respond(event.notification, event.action));
-});
-
-// A page of the app may answer a notification that is showing ({type, tag, action}); the
-// reply says the status the server gave. No CDP method clicks a notification, so the e2e
-// test reaches the same code through here.
-self.addEventListener("message", (event) => {
-  const message = event.data || {};
-  if (message.type !== "gatepost:notification-action" || !message.tag) return;
-  event.waitUntil(
-    self.registration.getNotifications({ tag: message.tag }).then((shown) => {
-      if (!shown.length) return 404;
-      return respond(shown[0], String(message.action || ""));
-    }).then((status) => {
-      if (event.source) event.source.postMessage({ type: "gatepost:notification-answered", tag: message.tag, status: status });
-    })
-  );
+  event.waitUntil(event.action && data.action_url
+    ? answer(notification, event.action).catch(() => openPage(data.url))
+    : openPage(data.url || "/notifications"));
 });
