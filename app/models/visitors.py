@@ -21,6 +21,10 @@ class VisitorPass(Table):
     host = ForeignKey(Person, on_delete=OnDelete.set_null, null=True)
     guest_name = Varchar(length=80)
     guest_phone = Varchar(length=32, default="")
+    # The guest's name and phone in the watchlist's normal form (``app.domain.watchlist``): the
+    # watchlist check made on every scan is then part of reading the pass.
+    guest_name_key = Varchar(length=80, default="")
+    guest_phone_key = Varchar(length=32, default="")
     purpose = Varchar(length=16, help_text="family_friend, domestic_help, repair, delivery, other")
     party_size = Integer(default=1)
     vehicle_plate = Varchar(length=16, default="")

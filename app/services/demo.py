@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from app.domain.roles import Relation, Role
@@ -139,9 +138,7 @@ async def _invitations(estate: Estate) -> None:
         return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz))
 
     def visitor_pass(**fields) -> VisitorPass:
-        pass_id = uuid4()
-        return VisitorPass(id=pass_id, link_hash=invitations.link_hash(invitations.link_token(pass_id)),
-                           estate=estate.id, unit=unit["id"], host=host, **fields)
+        return invitations.pass_row(estate=estate.id, unit=unit["id"], host=host, **fields)
 
     yesterday, tomorrow = today - timedelta(days=1), today + timedelta(days=1)
     delivered = visitor_pass(guest_name="Huang Bo", purpose="delivery", starts_at=at(yesterday, 14),

@@ -21,6 +21,7 @@ from app.db import write_transaction
 from app.domain import invitations as rules
 from app.domain.passes import facts_from_record
 from app.domain.tokens import Kind
+from app.domain.watchlist import norm_name, norm_phone
 from app.i18n import N_
 from app.models.estates import Estate, Unit
 from app.models.visitors import Visit, VisitorPass
@@ -68,6 +69,18 @@ def link_token(pass_id: UUID) -> str:
 
 def link_hash(token: str) -> str:
     return hashlib.sha256(token.strip().lower().encode("ascii", "replace")).hexdigest()
+
+
+def pass_row(**fields) -> VisitorPass:
+    """A visitor pass ready to insert, with what every writer must store alike: its id (made
+    here unless given), the hash of its link, and the guest's name and phone in the watchlist's
+    normal form (the scan's watchlist check reads those)."""
+    pass_id = fields.pop("id", None) or uuid4()
+    return VisitorPass(
+        id=pass_id, link_hash=link_hash(link_token(pass_id)),
+        guest_name_key=norm_name(fields.get("guest_name", "")), guest_phone_key=norm_phone(fields.get("guest_phone", "")),
+        **fields,
+    )
 
 
 def pass_link(pass_id: UUID) -> str:
@@ -223,9 +236,8 @@ async def create(scope: Scope, form: dict) -> UUID:
     invite, errors = rules.parse(form, now=utcnow(), tz=scope.estate.timezone, units=units)
     if invite is None:
         raise Invalid({k: MESSAGES[v] for k, v in errors.items()})
-    pass_id = uuid4()
-    row = VisitorPass(
-        id=pass_id, link_hash=link_hash(link_token(pass_id)), estate=scope.estate_id, unit=UUID(invite.unit), host=scope.person_id, guest_name=invite.guest_name,
+    row = pass_row(
+        estate=scope.estate_id, unit=UUID(invite.unit), host=scope.person_id, guest_name=invite.guest_name,
         guest_phone=invite.guest_phone, purpose=invite.purpose, party_size=invite.party_size,
         vehicle_plate=invite.vehicle_plate, max_entries=invite.max_entries, starts_at=invite.starts_at,
         ends_at=invite.ends_at, weekdays=invite.weekdays, daily_start=invite.daily_start,

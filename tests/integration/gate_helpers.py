@@ -20,12 +20,11 @@ async def make_pass(estate, unit: str = "1-1-0101", *, name: str = "Zhang Wei", 
                     starts: datetime | None = None, ends: datetime | None = None, max_entries: int | None = 1,
                     host=None, **fields) -> tuple[VisitorPass, str]:
     now = utcnow()
-    pass_id = uuid.uuid4()
-    row = VisitorPass(
-        id=pass_id, estate=estate.id, unit=estate.units[unit].id, host=host, guest_name=name, guest_phone=phone,
+    row = invitations.pass_row(
+        estate=estate.id, unit=estate.units[unit].id, host=host, guest_name=name, guest_phone=phone,
         purpose="family_friend", party_size=fields.pop("party_size", 2), vehicle_plate=fields.pop("vehicle_plate", "沪A12345"),
         max_entries=max_entries, starts_at=starts or now - timedelta(hours=1), ends_at=ends or now + timedelta(hours=2),
-        link_hash=invitations.link_hash(invitations.link_token(pass_id)), **fields,
+        **fields,
     )
     await row.save()
     return row, await codes.sign(estate.id, CodeKind.VISITOR_PASS, row.id)

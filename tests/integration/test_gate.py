@@ -37,10 +37,12 @@ async def at_gate(client, csrf, sign_in_en, make_estate):
     return gate
 
 
-async def barred(estate, *, name: str = "", phone: str = "") -> None:
+async def barred(estate, *, name: str = "", phone: str = "", **fields) -> WatchlistEntry:
     """A watchlist entry as the front desk's form stores it (details in normal form)."""
-    await WatchlistEntry(estate=estate.id, reason="seen stealing bicycles", name=name, name_key=norm_name(name),
-                         phone=norm_phone(phone)).save()
+    entry = WatchlistEntry(estate=estate.id, reason="seen stealing bicycles", name=name, name_key=norm_name(name),
+                           phone=norm_phone(phone), **fields)
+    await entry.save()
+    return entry
 
 
 async def visits_of(pass_row) -> list[dict]:
@@ -111,6 +113,33 @@ async def test_a_watchlisted_guest_is_refused_by_name_or_phone(at_gate):
     assert verdict(await at_gate.verify(token)) == "watchlist"
     await barred(at_gate.estate, name="Zhao Si")
     _, token = await make_pass(at_gate.estate, name="zhao si")
+    assert verdict(await at_gate.verify(token)) == "watchlist"
+
+
+async def test_the_scan_heeds_only_this_estates_entries_still_in_force(at_gate, make_estate):
+    other = await make_estate()
+    await barred(other, name="Qian Liu")
+    await barred(at_gate.estate, name="Sun Qi", until=utcnow() - timedelta(seconds=1))
+    gone = await barred(at_gate.estate, name="Zhou Ba")
+    await WatchlistEntry.update({WatchlistEntry.removed_at: utcnow()}).where(WatchlistEntry.id == gone.id)
+    for name in ("Qian Liu", "Sun Qi", "Zhou Ba"):
+        _, token = await make_pass(at_gate.estate, name=name)
+        assert verdict(await at_gate.verify(token)) == "valid", name
+
+
+async def test_passes_made_before_their_watchlist_keys_were_kept_get_them_from_the_migration(at_gate):
+    """The migration that fills in the keys of earlier passes, run again over one without."""
+    from app.models.piccolo_migrations.gatepost_2026_12_06t20_31_00_000000 import forwards
+
+    row, token = await make_pass(at_gate.estate, name="Wu  Jiu", phone="+86 139-0000-2222")
+    await VisitorPass.update({VisitorPass.guest_name_key: "", VisitorPass.guest_phone_key: ""}).where(
+        VisitorPass.id == row.id)
+    await barred(at_gate.estate, phone="13900002222")
+    assert verdict(await at_gate.verify(token)) == "valid"  # no keys: nothing to match by
+    [backfill] = (await forwards()).raw
+    await backfill()
+    kept = await stored(row)
+    assert (kept["guest_name_key"], kept["guest_phone_key"]) == ("wujiu", "13900002222")
     assert verdict(await at_gate.verify(token)) == "watchlist"
 
 
