@@ -102,6 +102,44 @@ def test_the_resident_approves_in_the_app_and_the_guard_admits(new_phone, enrol_
     screen.expect_text(t(EN, "Admitted"))
 
 
+def test_an_approved_visitor_goes_away_and_the_guard_closes_the_registration(new_phone, enrol_link, artifacts):
+    guard = sign_in(new_phone, enrol_link, "Li Qiang")
+    resident = sign_in(new_phone, enrol_link, "Wang Fang")
+    name = visitor_name("Gone Qian")
+
+    screen = WalkInForm(guard).open_from_home().register(name, phone_number())
+    resident.reload()
+    card = consent_card(resident, name)
+    expect(card).to_be_visible(timeout=POLL_WAIT_MS)
+    card.get_by_role("button", name=re.compile("^" + t(EN, "Approve"))).click()
+    screen.expect_text(t(EN, "Approved by %(name)s at %(time)s.", name="Wang Fang", time="")[:-1])
+
+    # The visitor walked off before the guard let them in. A tap asks first; "still here" keeps it.
+    gone = guard.get_by_role("button", name=t(EN, "Visitor left without coming in"))
+    gone.click()
+    dialog = guard.get_by_role("dialog")
+    expect(dialog).to_contain_text(t(EN, "Close this registration: the visitor left without coming in?"))
+    guard.screenshot(path=str(artifacts / "walkin-left-confirm.png"), full_page=True)
+    dialog.get_by_role("button", name=t(EN, "They are still here")).click()
+    expect(guard.get_by_role("button", name=t(EN, "Admit"), exact=True)).to_be_visible()
+    gone.click()
+    guard.get_by_role("dialog").get_by_role("button", name=t(EN, "Yes, they left")).click()
+    expect(guard.get_by_text(t(EN, "Closed: the visitor left without coming in."))).to_be_visible()
+    screen.expect_text(t(EN, "Closed at %(time)s: nobody was admitted.", time="")[:10])
+    expect(guard.get_by_role("button", name=t(EN, "Admit"), exact=True)).to_have_count(0)
+
+    # It has left the guard's open list; it shows among today's settled ones.
+    guard.goto(f"/e/{ESTATE}/walkins")
+    expect(guard.locator("#open-walkins")).not_to_contain_text(name)
+    recent = guard.get_by_role("region", name=t(EN, "Earlier today"))
+    expect(recent.locator("li, tr").filter(has_text=name)).to_contain_text(t(EN, "Left without coming in"))
+
+    # The household, opening the request from their notifications, sees nobody came in on it.
+    resident.goto("/notifications")
+    resident.locator(".notice").filter(has_text=name).first.locator("a.notice__main").click()
+    expect(resident.get_by_text(t(EN, "The visitor left without coming in."))).to_be_visible()
+
+
 def test_the_resident_refuses_and_the_guard_sees_it(new_phone, enrol_link):
     guard = sign_in(new_phone, enrol_link, "Li Qiang")
     resident = sign_in(new_phone, enrol_link, "Wang Fang")

@@ -36,6 +36,7 @@ class State(str, enum.Enum):
     ESCALATED = "escalated"
     ADMITTED = "admitted"
     TURNED_AWAY = "turned_away"
+    LEFT = "left"  # approved, then went away without coming in
     OPEN = "open"
     COMPLETED = "completed"
     RECORDED = "recorded"
@@ -45,7 +46,7 @@ S = State
 TRANSITIONS: dict[Kind, dict[State, frozenset[State]]] = {
     Kind.WALK_IN: {
         S.WAITING: frozenset({S.APPROVED, S.REFUSED, S.UNREACHABLE}),
-        S.APPROVED: frozenset({S.ADMITTED}),
+        S.APPROVED: frozenset({S.ADMITTED, S.LEFT}),
         S.UNREACHABLE: frozenset({S.ESCALATED}),
         S.ESCALATED: frozenset({S.ADMITTED, S.TURNED_AWAY}),
         S.ADMITTED: frozenset({S.COMPLETED}),

@@ -150,6 +150,17 @@ async def walkin_admit(request: Request, registration_id: FromPath[UUID], data: 
     return done_redirect(request, "walkin_detail", done, registration_id=registration_id)
 
 
+@post("/e/{estate:str}/walkins/{registration_id:uuid}/left", name="walkin_left", opt=GUARD)
+async def walkin_left(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Redirect:
+    """The approved visitor went away without coming in."""
+    try:
+        result = await walkins.left(request.state.scope, guard_action(request, data), registration_id)
+    except Invalid as exc:
+        return await _detail_page(request, registration_id, form="left", errors=exc.errors, status=422)
+    done = "left" if result.get("left") else "not_left"
+    return done_redirect(request, "walkin_detail", done, registration_id=registration_id)
+
+
 @post("/e/{estate:str}/walkins/{registration_id:uuid}/complete", name="walkin_complete", opt=GUARD)
 async def walkin_complete(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Redirect:
     try:
@@ -243,7 +254,7 @@ async def escort_complete(request: Request, task_id: FromPath[UUID], data: Form)
 
 HANDLERS: list = [
     walkin_new, walkin_create, walkin_lookup, walkin_watch, walkin_list, walkin_detail, walkin_status,
-    walkin_escalate, walkin_admit, walkin_complete,
+    walkin_escalate, walkin_admit, walkin_left, walkin_complete,
     consent_list, consent_detail, consent_answer,
     escalation_list, escalation_decide,
     escort_list, escort_acknowledge, escort_complete,

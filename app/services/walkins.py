@@ -17,6 +17,7 @@ turn_away), ``by`` (who decided), ``items``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Awaitable, Callable
 from uuid import UUID
 
 from app.domain import walkins as rules
@@ -284,8 +285,10 @@ def _actions(scope: Scope, row: dict) -> set[str]:
     kind, state = row["kind"], row["state"]
     actions = set()
     if scope.has(Role.GATE_GUARD):
-        if rules.allowed(kind, state, State.ADMITTED) and state == State.APPROVED:
+        if state == State.APPROVED and rules.allowed(kind, state, State.ADMITTED):
             actions.add("admit")
+        if state == State.APPROVED and rules.allowed(kind, state, State.LEFT):
+            actions.add("left")
         if rules.allowed(kind, state, State.ESCALATED):
             actions.add("escalate")
         if kind == Kind.EMERGENCY and rules.allowed(kind, state, State.COMPLETED):
@@ -324,23 +327,47 @@ async def detail(scope: Scope, registration_id: UUID | str) -> dict:
 # The guard acts on a registration ----------------------------------------------------------
 
 
-async def admit(scope: Scope, act: Action, registration_id: UUID | str) -> dict:
-    """The guard lets in a visitor the household approved: the Visit is recorded once."""
+async def _settle_approved(scope: Scope, act: Action, registration_id: UUID | str, target: State, flag: str,
+                           then: Callable[[dict], Awaitable[dict]]) -> dict:
+    """Move a walk-in the household approved to ``target``, once (the guard's action
+    ``walkin_<flag>``): ``then(row)`` does the rest of the work and gives what the result adds;
+    ``flag`` in the result says whether this request moved it."""
     row = await records.row(scope, registration_id)
 
     async def work() -> dict:
-        moved = await Registration.update({Registration.state: State.ADMITTED.value}).where(
+        changes = {Registration.state: target.value}
+        if target is State.LEFT:
+            changes[Registration.completed_at] = utcnow()
+        moved = await Registration.update(changes).where(
             (Registration.id == row["id"]) & (Registration.state == State.APPROVED.value)
             & (Registration.kind == Kind.WALK_IN.value)
         ).returning(Registration.id)
         if not moved:
-            return {"admitted": False, **(await records.current(row["id"]))}
+            return {flag: False, **(await records.current(row["id"]))}
+        return {flag: True, "state": target.value, **(await then(row))}
+
+    return await idempotency.once(act, f"walkin_{flag}", scope.estate_id, work)
+
+
+async def admit(scope: Scope, act: Action, registration_id: UUID | str) -> dict:
+    """The guard lets in a visitor the household approved: the Visit is recorded once."""
+    async def record(row: dict) -> dict:
         visit_id = await records.admit_visit(scope, row, admitted_by=scope.person_id, device_time=act.device_time)
         await audit.record("walkin.admitted", actor=scope.person_id, estate=scope.estate_id, subject=row["id"],
                            visit=str(visit_id))
-        return {"admitted": True, "visit_id": str(visit_id), "state": State.ADMITTED.value}
+        return {"visit_id": str(visit_id)}
 
-    return await idempotency.once(act, "walkin_admit", scope.estate_id, work)
+    return await _settle_approved(scope, act, registration_id, State.ADMITTED, "admitted", record)
+
+
+async def left(scope: Scope, act: Action, registration_id: UUID | str) -> dict:
+    """A visitor the household approved went away without coming in: the guard closes the
+    registration, so it leaves the open list; nobody was admitted."""
+    async def record(row: dict) -> dict:
+        await audit.record("walkin.left", actor=scope.person_id, estate=scope.estate_id, subject=row["id"])
+        return {}
+
+    return await _settle_approved(scope, act, registration_id, State.LEFT, "left", record)
 
 
 async def escalate(scope: Scope, act: Action, registration_id: UUID | str, *, relation: str, evidence: str) -> dict:

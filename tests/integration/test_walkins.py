@@ -113,7 +113,7 @@ async def test_approval_lets_the_guard_admit_once(cast):
     assert {n["person"] for n in decided} == {cast.li, cast.fang}  # the guard and the other member
 
     status = await walkins.status(cast.scopes["li"], rid)
-    assert status["actions"] == {"admit"} and status["decided_by_name"] == "Wang Xiaoming"
+    assert status["actions"] == {"admit", "left"} and status["decided_by_name"] == "Wang Xiaoming"
 
     act = cast.act()
     first = await walkins.admit(cast.scopes["li"], act, rid)
@@ -124,6 +124,46 @@ async def test_approval_lets_the_guard_admit_once(cast):
     visits = await Visit.select().where(Visit.registration == rid)
     assert len(visits) == 1 and visits[0]["admitted_by"] == cast.li and visits[0]["entry_gate"] == cast.gate["id"]
     assert (await reg(rid)).state == "admitted"
+
+
+async def test_an_approved_visitor_who_goes_away_is_closed_once_and_leaves_the_open_list(cast):
+    rid = await cast.register()
+    waiting = await walkins.left(cast.scopes["li"], cast.act(), rid)
+    assert waiting["left"] is False and waiting["state"] == "waiting"  # only once the household approved
+    await walkins.answer_consent(cast.scopes["fang"], rid, True)
+
+    act = cast.act()
+    first = await walkins.left(cast.scopes["li"], act, rid)
+    again = await walkins.left(cast.scopes["li"], act, rid)  # the same tap, replayed
+    assert first["left"] and again == first
+    assert (await walkins.admit(cast.scopes["li"], cast.act(), rid))["admitted"] is False
+    row = await reg(rid)
+    assert row.state == "left" and row.completed_at is not None
+    assert await Visit.count().where(Visit.registration == rid) == 0
+    assert (await walkins.status(cast.scopes["li"], rid))["actions"] == set()
+    lists = await walkins.open_list(cast.scopes["li"])
+    assert rid not in {str(r["id"]) for r in lists["open"]} and rid in {str(r["id"]) for r in lists["recent"]}
+    assert await AuditEvent.count().where((AuditEvent.action == "walkin.left") & (AuditEvent.subject == rid)) == 1
+
+
+async def test_only_a_gate_guard_closes_a_walk_in_from_the_page(cast, client, csrf, sign_in_en):
+    rid = await cast.register(name="Gone Away")
+    await walkins.answer_consent(cast.scopes["ming"], rid, True)
+    left_url = f"/e/{cast.estate.slug}/walkins/{rid}/left"
+    await sign_in_en(cast.sun)
+    assert (await post_form(client, csrf, left_url, {"idem_key": uuid4().hex})).status_code == 403
+    await sign_in_en(cast.li)
+    screen = await client.get(f"/e/{cast.estate.slug}/walkins/{rid}")
+    assert "Visitor left without coming in" in screen.text and "data-confirm=" in screen.text
+    form = screen.text.split(f'action="{left_url}"', 1)[1].split("</form>", 1)[0]
+    key = re.search(r'name="idem_key" value="([0-9a-f]+)"', form).group(1)
+    done = await post_form(client, csrf, left_url, {"idem_key": key})
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=left")
+    page = await client.get(done.headers["location"])
+    assert "Closed: the visitor left without coming in." in page.text and "Left without coming in" in page.text
+    replay = await post_form(client, csrf, left_url, {"idem_key": key})
+    assert replay.headers["location"].endswith("?done=left")
+    assert (await reg(rid)).state == "left"
 
 
 async def test_a_refusal_is_final_and_the_guard_sees_who_refused(cast):

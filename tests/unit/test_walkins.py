@@ -14,6 +14,7 @@ ALLOWED = {
     (Kind.WALK_IN, State.WAITING, State.REFUSED),
     (Kind.WALK_IN, State.WAITING, State.UNREACHABLE),
     (Kind.WALK_IN, State.APPROVED, State.ADMITTED),
+    (Kind.WALK_IN, State.APPROVED, State.LEFT),
     (Kind.WALK_IN, State.UNREACHABLE, State.ESCALATED),
     (Kind.WALK_IN, State.ESCALATED, State.ADMITTED),
     (Kind.WALK_IN, State.ESCALATED, State.TURNED_AWAY),
@@ -46,6 +47,12 @@ def test_refusals_are_final_from_the_start():
     for kind in (Kind.REFUSED_TO_REGISTER, Kind.PROHIBITED_ITEMS):
         assert w.initial_state(kind) is State.RECORDED
         assert not any(w.allowed(kind, State.RECORDED, s) for s in State)
+
+
+def test_a_visitor_who_left_without_coming_in_is_settled():
+    assert w.is_open(Kind.WALK_IN, State.APPROVED)
+    assert not w.is_open(Kind.WALK_IN, State.LEFT)
+    assert not any(w.allowed(Kind.WALK_IN, State.LEFT, s) for s in State)
 
 
 def test_initial_states():
