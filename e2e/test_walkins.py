@@ -102,15 +102,21 @@ def test_the_resident_approves_in_the_app_and_the_guard_admits(new_phone, enrol_
     screen.expect_text(t(EN, "Admitted"))
 
 
-def test_an_approved_visitor_goes_away_and_the_guard_closes_the_registration(new_phone, enrol_link, artifacts):
+def ask_household(new_phone, enrol_link, resident_name: str, prefix: str):
+    """Li Qiang registers a visitor for the unit; the resident's home, opened after, shows the
+    request. Returns (guard's page, resident's page, visitor's name, waiting screen, request card)."""
     guard = sign_in(new_phone, enrol_link, "Li Qiang")
-    resident = sign_in(new_phone, enrol_link, "Wang Fang")
-    name = visitor_name("Gone Qian")
-
+    resident = sign_in(new_phone, enrol_link, resident_name)
+    name = visitor_name(prefix)
     screen = WalkInForm(guard).open_from_home().register(name, phone_number())
     resident.reload()
     card = consent_card(resident, name)
     expect(card).to_be_visible(timeout=POLL_WAIT_MS)
+    return guard, resident, name, screen, card
+
+
+def test_an_approved_visitor_goes_away_and_the_guard_closes_the_registration(new_phone, enrol_link, artifacts):
+    guard, resident, name, screen, card = ask_household(new_phone, enrol_link, "Wang Fang", "Gone Qian")
     card.get_by_role("button", name=re.compile("^" + t(EN, "Approve"))).click()
     screen.expect_text(t(EN, "Approved by %(name)s at %(time)s.", name="Wang Fang", time="")[:-1])
 
@@ -141,14 +147,7 @@ def test_an_approved_visitor_goes_away_and_the_guard_closes_the_registration(new
 
 
 def test_the_resident_refuses_and_the_guard_sees_it(new_phone, enrol_link):
-    guard = sign_in(new_phone, enrol_link, "Li Qiang")
-    resident = sign_in(new_phone, enrol_link, "Wang Fang")
-    name = visitor_name("Refuse Li")
-
-    screen = WalkInForm(guard).open_from_home().register(name, phone_number())
-    resident.reload()
-    card = consent_card(resident, name)
-    expect(card).to_be_visible(timeout=POLL_WAIT_MS)
+    guard, resident, name, screen, card = ask_household(new_phone, enrol_link, "Wang Fang", "Refuse Li")
     card.get_by_role("link", name=t(EN, "Details")).click()
     expect(resident.get_by_role("heading", level=2, name=name)).to_be_visible()
     resident.get_by_role("button", name=t(EN, "Refuse"), exact=True).click()

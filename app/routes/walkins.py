@@ -140,25 +140,26 @@ async def walkin_escalate(request: Request, registration_id: FromPath[UUID], dat
     return done_redirect(request, "walkin_detail", done, registration_id=registration_id)
 
 
+async def _settle(request: Request, registration_id: UUID, data: Form, settle, flag: str) -> Template | Redirect:
+    """A guard's one-tap step on an approved walk-in (``walkins.admit`` or ``walkins.left``):
+    the detail page again, saying whether this tap did it (``flag``) or it had moved on."""
+    try:
+        result = await settle(request.state.scope, guard_action(request, data), registration_id)
+    except Invalid as exc:
+        return await _detail_page(request, registration_id, form="settle", errors=exc.errors, status=422)
+    done = flag if result.get(flag) else f"not_{flag}"
+    return done_redirect(request, "walkin_detail", done, registration_id=registration_id)
+
+
 @post("/e/{estate:str}/walkins/{registration_id:uuid}/admit", name="walkin_admit", opt=GUARD)
 async def walkin_admit(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Redirect:
-    try:
-        result = await walkins.admit(request.state.scope, guard_action(request, data), registration_id)
-    except Invalid as exc:
-        return await _detail_page(request, registration_id, form="admit", errors=exc.errors, status=422)
-    done = "admitted" if result.get("admitted") else "not_admitted"
-    return done_redirect(request, "walkin_detail", done, registration_id=registration_id)
+    return await _settle(request, registration_id, data, walkins.admit, "admitted")
 
 
 @post("/e/{estate:str}/walkins/{registration_id:uuid}/left", name="walkin_left", opt=GUARD)
 async def walkin_left(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Redirect:
     """The approved visitor went away without coming in."""
-    try:
-        result = await walkins.left(request.state.scope, guard_action(request, data), registration_id)
-    except Invalid as exc:
-        return await _detail_page(request, registration_id, form="left", errors=exc.errors, status=422)
-    done = "left" if result.get("left") else "not_left"
-    return done_redirect(request, "walkin_detail", done, registration_id=registration_id)
+    return await _settle(request, registration_id, data, walkins.left, "left")
 
 
 @post("/e/{estate:str}/walkins/{registration_id:uuid}/complete", name="walkin_complete", opt=GUARD)

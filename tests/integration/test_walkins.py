@@ -157,6 +157,9 @@ async def test_only_a_gate_guard_closes_a_walk_in_from_the_page(cast, client, cs
     assert "Visitor left without coming in" in screen.text and "data-confirm=" in screen.text
     form = screen.text.split(f'action="{left_url}"', 1)[1].split("</form>", 1)[0]
     key = re.search(r'name="idem_key" value="([0-9a-f]+)"', form).group(1)
+    keyless = await post_form(client, csrf, left_url, {})  # a form that lost its key says so
+    assert keyless.status_code == 422 and "This action arrived without its key" in keyless.text
+    assert (await reg(rid)).state == "approved"
     done = await post_form(client, csrf, left_url, {"idem_key": key})
     assert done.status_code == 303 and done.headers["location"].endswith("?done=left")
     page = await client.get(done.headers["location"])
