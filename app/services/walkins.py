@@ -328,17 +328,14 @@ async def detail(scope: Scope, registration_id: UUID | str) -> dict:
 
 
 async def _settle_approved(scope: Scope, act: Action, registration_id: UUID | str, target: State, flag: str,
-                           then: Callable[[dict], Awaitable[dict]]) -> dict:
-    """Move a walk-in the household approved to ``target``, once (the guard's action
-    ``walkin_<flag>``): ``then(row)`` does the rest of the work and gives what the result adds;
-    ``flag`` in the result says whether this request moved it."""
+                           then: Callable[[dict], Awaitable[dict]], also: dict | None = None) -> dict:
+    """Move a walk-in the household approved to ``target`` (and the columns in ``also``), once
+    (the guard's action ``walkin_<flag>``): ``then(row)`` does the rest of the work and gives
+    what the result adds; ``flag`` in the result says whether this request moved it."""
     row = await records.row(scope, registration_id)
 
     async def work() -> dict:
-        changes = {Registration.state: target.value}
-        if target is State.LEFT:
-            changes[Registration.completed_at] = utcnow()
-        moved = await Registration.update(changes).where(
+        moved = await Registration.update({Registration.state: target.value, **(also or {})}).where(
             (Registration.id == row["id"]) & (Registration.state == State.APPROVED.value)
             & (Registration.kind == Kind.WALK_IN.value)
         ).returning(Registration.id)
@@ -367,7 +364,8 @@ async def left(scope: Scope, act: Action, registration_id: UUID | str) -> dict:
         await audit.record("walkin.left", actor=scope.person_id, estate=scope.estate_id, subject=row["id"])
         return {}
 
-    return await _settle_approved(scope, act, registration_id, State.LEFT, "left", record)
+    return await _settle_approved(scope, act, registration_id, State.LEFT, "left", record,
+                                  also={Registration.completed_at: utcnow()})
 
 
 async def escalate(scope: Scope, act: Action, registration_id: UUID | str, *, relation: str, evidence: str) -> dict:
