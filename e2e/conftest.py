@@ -338,6 +338,8 @@ def new_phone(browser: Browser, server: Server, tmp_path_factory):
 
 @pytest.fixture
 def notification_centre():
+    """A notification shade for ``new_phone(notifications=...)``. Ask for it before ``new_phone``,
+    so the phones close before their bus goes (Chromium without its bus may not close cleanly)."""
     directory = Path(tempfile.mkdtemp(prefix="gp-bus-"))  # short: a socket path has a length limit
     centre = NotificationCentre(directory)
     yield centre

@@ -38,7 +38,6 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
   </policy>
 </busconfig>
 """
-DISMISSED = 2  # NotificationClosed reason: dismissed by the user
 
 
 @dataclass(frozen=True)
@@ -126,11 +125,11 @@ class NotificationCentre:
             return len(self._shown)
 
     def tap(self, notification: DesktopNotification, label: str | None = None) -> None:
-        """A tap on the button labelled ``label``, or on the notification's body; the shade
-        then closes it, as a phone's does."""
+        """A tap on the button labelled ``label``, or on the notification's body. (The service
+        worker closes the notification itself; a NotificationClosed sent here as well could
+        reach the browser before it has read the notification for the click.)"""
         key = notification.buttons[label] if label else "default"
         self._signals.put(("ActionInvoked", "us", (notification.id, key)))
-        self._signals.put(("NotificationClosed", "uu", (notification.id, DISMISSED)))
 
     def close(self) -> None:
         self._stop.set()

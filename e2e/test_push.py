@@ -7,7 +7,8 @@ notification with Approve / Refuse, and his answer reaches the guard's screen.
 Headless Chromium cannot subscribe with a vendor's push service, so ``PushManager.subscribe``
 is stubbed (an init script) to return a subscription whose keys the test made. The phone's
 notification shade is the test's own D-Bus notification server: it sees what the phone shows,
-and its tap on Approve is a real, trusted ``notificationclick`` in the service worker.
+and its taps are real, trusted ``notificationclick`` events in the service worker, made with
+the app closed, as from a lock screen.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def register_walk_in(page: Page, *, phone: str, name: str, unit: str) -> None:
 
 
 def test_a_walk_in_consent_request_arrives_by_push_and_is_approved_from_the_notification(
-        new_phone, enrol_link, server, notification_centre):
+        notification_centre, new_phone, enrol_link, server):
     service = shared_push_service()
     device = f"xiaoming-{secrets.token_hex(4)}"
     subscription = service.subscription(device)
@@ -181,22 +182,25 @@ def test_a_walk_in_consent_request_arrives_by_push_and_is_approved_from_the_noti
     assert shown.summary == message["title"] and shown.body.endswith(message["body"])
     assert shown.button_labels == ["Approve", "Refuse"]
 
-    # He taps Approve on the notification: the worker posts the answer with his session and
-    # the notification's token, and says on the phone that it went through.
+    # His phone is locked, the app closed. He taps Approve on the notification: the worker posts
+    # the answer with his session and the notification's token, and says it went through.
+    resident.page.close()
     seen = notification_centre.count
     notification_centre.tap(shown, "Approve")
     answered = notification_centre.wait_for(message["answered"], after=seen)
     assert answered.button_labels == []
 
-    # The guard's screen updates by itself; the household's list says who decided.
+    # The guard's screen updates by itself.
     expect(guard.page.locator("#walkin-status")).to_contain_text(
         t(EN, "Approved by %(name)s at %(time)s.", name="Wang Xiaoming", time="")[:-2])
 
-    # A tap on the body of that last notification opens the app's notification list.
-    resident.page.goto("/account")
-    notification_centre.tap(answered)
-    expect(resident.page).to_have_url(re.compile(r"/notifications$"))
-    item = resident.page.locator(f'[data-notification="{message["notification_id"]}"]')
+    # A tap on that last notification opens the app, at his notifications: the request says
+    # who decided and offers no answer any more.
+    with resident.context.expect_page() as opened:
+        notification_centre.tap(answered)
+    app = opened.value
+    expect(app).to_have_url(re.compile(r"/notifications$"))
+    item = app.locator(f'[data-notification="{message["notification_id"]}"]')
     expect(item).to_contain_text("approved by Wang Xiaoming")
     expect(item.get_by_role("button", name="Approve")).to_have_count(0)
 
