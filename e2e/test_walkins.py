@@ -72,6 +72,12 @@ class WaitingScreen:
         expect(self.status).to_contain_text(text, timeout=timeout)
 
 
+def seconds(shown: str) -> int:
+    """A countdown's m:ss as seconds."""
+    minutes, secs = shown.split(":")
+    return int(minutes) * 60 + int(secs)
+
+
 def consent_card(page: Page, name: str):
     return page.locator(".consent-card").filter(has_text=name)
 
@@ -85,6 +91,13 @@ def test_the_resident_approves_in_the_app_and_the_guard_admits(new_phone, enrol_
                                                          screenshot=artifacts / "walkin-form.png")
     screen.expect_text(t(EN, "Asking the household of %(unit)s…", unit=UNIT), timeout=5_000)
     guard.screenshot(path=str(artifacts / "walkin-waiting.png"), full_page=True)
+    # The time left counts down on the phone, from the estate's 3 minutes, across polls.
+    countdown = screen.status.locator("[data-countdown]")
+    expect(countdown).to_have_text(re.compile(r"^[0-3]:[0-5]\d$"))
+    first = seconds(countdown.text_content())
+    assert 150 < first <= 180
+    guard.wait_for_timeout(3_500)  # past a poll
+    assert first - 6 <= seconds(countdown.text_content()) <= first - 2
 
     # The resident's home was open before the visitor came: the request appears by itself.
     card = consent_card(resident, name)

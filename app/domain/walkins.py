@@ -152,12 +152,6 @@ def timed_out(state: State | str, deadline: datetime | None, now: datetime) -> b
     return state == State.WAITING and deadline is not None and now > deadline
 
 
-def seconds_left(deadline: datetime | None, now: datetime) -> int:
-    if deadline is None:
-        return 0
-    return max(0, int((deadline - now).total_seconds() + 0.999))
-
-
 def valid_consent_timeout(seconds: int) -> bool:
     return MIN_CONSENT_TIMEOUT <= seconds <= MAX_CONSENT_TIMEOUT
 

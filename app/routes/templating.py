@@ -23,6 +23,7 @@ from app import i18n
 from app.domain.masking import mask_id_number, mask_phone
 from app.domain.roles import Role
 from app.i18n import N_
+from app.services import clock
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -144,6 +145,11 @@ def _timezone_options(selected: str, language: str) -> Markup:
                   f'<optgroup label="{all_label}">{rest}</optgroup>')
 
 
+def epoch_ms(value: datetime | None = None) -> int:
+    """A moment (by default the server's now) in milliseconds since 1970, as a script reads time."""
+    return int((value or clock.utcnow()).timestamp() * 1000)
+
+
 def local_time(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
@@ -195,6 +201,7 @@ def template_globals() -> dict:
         "role_name": role_name,
         "relation_name": relation_name,
         "local_time": local_time,
+        "epoch_ms": epoch_ms,
         "timezone_options": timezone_options,
         "current_language": i18n.current_language,
         "language_names": i18n.LANGUAGE_NAMES,

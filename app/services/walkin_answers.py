@@ -72,15 +72,13 @@ async def answer_consent(scope: Scope, registration_id: UUID | str, approve: boo
 
 async def consent_view(scope: Scope, registration_id: UUID | str) -> dict:
     """What a household member sees of a registration for their unit: no phone, no ID number."""
-    now = utcnow()
-    reg = await records.expire_if_due(await _household_row(scope, registration_id), now)
+    reg = await records.expire_if_due(await _household_row(scope, registration_id), utcnow())
     keep = ("id", "kind", "state", "name", "unit_label", "gate_name", "purpose", "party_size", "vehicle_plate",
             "resident_asked_for", "relation", "created_at", "consent_deadline", "decided_by_name", "decided_at",
             "guard_name")
     view = {k: reg[k] for k in keep}
     view["via"] = records.via(reg)
     view["can_answer"] = reg["state"] == State.WAITING and reg["kind"] == Kind.WALK_IN
-    view["seconds_left"] = rules.seconds_left(reg["consent_deadline"], now) if view["can_answer"] else 0
     return view
 
 

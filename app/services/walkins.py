@@ -300,9 +300,7 @@ def _actions(scope: Scope, row: dict) -> set[str]:
 
 async def status(scope: Scope, registration_id: UUID | str) -> dict:
     """A registration as staff see it: the guard's waiting screen and the detail page."""
-    now = utcnow()
-    row = await records.expire_if_due(await records.row(scope, registration_id), now)
-    row["seconds_left"] = rules.seconds_left(row["consent_deadline"], now) if row["state"] == State.WAITING else 0
+    row = await records.expire_if_due(await records.row(scope, registration_id), utcnow())
     row["polls"] = rules.polls(row["state"])
     row["actions"] = _actions(scope, row)
     row["open"] = rules.is_open(row["kind"], row["state"])

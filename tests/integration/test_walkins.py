@@ -581,6 +581,21 @@ async def test_an_unchanged_waiting_screen_costs_a_304(cast, client, sign_in_en)
     assert changed.status_code == 200 and "turned the visitor away" in changed.text and "every 3s" not in changed.text
 
 
+async def test_a_waiting_screen_polled_seconds_later_still_costs_a_304(cast, client, sign_in_en, monkeypatch):
+    """The countdown runs in the phone to the deadline the screen carries: nothing in the
+    polled partial changes from one second to the next."""
+    rid = await cast.register()
+    await sign_in_en(cast.li)
+    url = f"/e/{cast.estate.slug}/walkins/{rid}/status"
+    first = await client.get(url, headers={"hx-request": "true"})
+    deadline = (await reg(rid)).consent_deadline
+    assert "every 3s" in first.text and f'data-countdown="{int(deadline.timestamp() * 1000)}"' in first.text
+    later = utcnow() + timedelta(seconds=20)
+    monkeypatch.setattr(walkins, "utcnow", lambda: later)
+    again = await client.get(url, headers={"hx-request": "true", "if-none-match": first.headers["etag"]})
+    assert again.status_code == 304
+
+
 async def test_emergency_refusal_and_prohibited_items_through_the_forms(cast, client, csrf, sign_in_en):
     await sign_in_en(cast.li)
     slug = cast.estate.slug

@@ -111,14 +111,6 @@ def test_consent_deadline_and_timeout_edges():
     assert not w.timed_out(State.WAITING, None, NOW)
 
 
-def test_seconds_left_rounds_up_and_never_goes_negative():
-    deadline = NOW + timedelta(seconds=90)
-    assert w.seconds_left(deadline, NOW) == 90
-    assert w.seconds_left(deadline, NOW + timedelta(seconds=89, milliseconds=500)) == 1
-    assert w.seconds_left(deadline, NOW + timedelta(seconds=200)) == 0
-    assert w.seconds_left(None, NOW) == 0
-
-
 @pytest.mark.parametrize("seconds,ok", [(4, False), (5, True), (180, True), (1800, True), (1801, False), (0, False)])
 def test_consent_timeout_bounds(seconds, ok):
     assert w.valid_consent_timeout(seconds) is ok
