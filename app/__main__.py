@@ -1,4 +1,5 @@
-"""Command line: ``python -m app serve | migrate | demo | add-person | enrol-link``.
+"""Command line: ``python -m app serve | migrate | demo | add-person | enrol-link | backup | restore |
+audit verify | keys status|add|rotate|retire``.
 
 Each verb parses its arguments and calls a service; no SQL and no rules here. An operator
 bootstraps the first admin of a new installation with ``add-person --role admin``.
@@ -12,6 +13,9 @@ import sys
 
 from app.domain.roles import Role
 from app.settings import SettingsError, get_settings
+
+
+SHUTDOWN_WAIT_S = 3
 
 
 def _fail(message: str) -> None:
@@ -103,10 +107,111 @@ def cmd_enrol_link(args) -> None:
     print(f"{link.person_name}: {link.url}")
 
 
+def cmd_backup(args) -> None:
+    from pathlib import Path
+
+    from app.services import backup
+    from app.services.clock import utcnow
+
+    try:
+        made = backup.run(get_settings(), Path(args.to), keep_days=args.keep_days, now=utcnow())
+    except backup.BackupFailed as exc:
+        _fail(str(exc))
+    print(f"Backed up to {made} ({made.stat().st_size / 1e6:.1f} MB)")
+
+
+def cmd_restore(args) -> None:
+    from pathlib import Path
+
+    from app import db
+    from app.services import backup, schema
+
+    settings = get_settings()
+    try:
+        manifest = backup.restore(settings, Path(args.file))
+    except (backup.RestoreRefused, backup.BackupFailed) as exc:
+        _fail(str(exc))
+
+    async def migrate():
+        await db.start(settings)
+        try:
+            await schema.migrate()
+        finally:
+            await db.stop()
+
+    asyncio.run(migrate())  # a backup from before an upgrade gets the newer migrations
+    print(f"Restored the backup made {manifest['made_at']} ({manifest['uploads']} uploaded photos). "
+          "Start the server.")
+
+
+def cmd_audit_verify(args) -> None:
+    from app.services import audit
+
+    reports = asyncio.run(_with_db(audit.verify))
+    broken = 0
+    for report in reports:
+        name = report.estate_name or "(events of no estate)"
+        if report.broken is None:
+            print(f"ok      {name}: {report.entries} entries, chain whole")
+            continue
+        broken += 1
+        where = f"entry {report.broken.seq}" + (f" (id {report.broken.entry_id})" if report.broken.entry_id else "")
+        print(f"BROKEN  {name}: {where}: {report.broken.sentence} [{report.broken.problem.value}]")
+    if broken:
+        _fail(f"the audit log of {broken} estate(s) has been tampered with; the first broken entry is named above")
+    print("Every audit chain is whole.")
+
+
+def cmd_keys(args) -> None:
+    """The keys ID numbers and phones are sealed with (docs/privacy.md): add a key, re-seal every
+    value under it, retire the keys nothing uses any more."""
+    from app.services import sealed
+
+    settings = get_settings()
+    where = "GATEPOST_FIELD_KEYS" if settings.field_keys else str(sealed.key_file(settings.var_dir))
+
+    def show_env(ring) -> None:
+        if settings.field_keys:
+            print("The keys come from GATEPOST_FIELD_KEYS: set it to this JSON, then restart the app:")
+            print(ring.to_json().replace("\n", "").replace("  ", ""))
+
+    try:
+        if args.keys_command == "add":
+            ring = sealed.add_key(settings.var_dir, settings.field_keys)
+            show_env(ring)
+            print(f"Key {ring.current} added to {where} and made current ({len(ring.keys)} keys). Restart the app so "
+                  "every worker seals with it, then run: python -m app keys rotate")
+        elif args.keys_command == "rotate":
+            async def run():
+                count = await sealed.reseal_all()
+                return count, await sealed.key_usage()
+
+            count, usage = asyncio.run(_with_db(run))
+            print(f"Sealed {count} value(s) again under key {sealed.keyring().current}. Values per key: "
+                  + (", ".join(f"{kid}: {n}" for kid, n in sorted(usage.items())) or "none"))
+            print("Once no value is under an old key: python -m app keys retire")
+        elif args.keys_command == "retire":
+            ring, removed = asyncio.run(_with_db(lambda: sealed.retire(settings.var_dir, settings.field_keys)))
+            if removed:
+                show_env(ring)
+            print(f"Removed key(s) {', '.join(removed) or 'none'} from {where}; kept {', '.join(sorted(ring.keys))}.")
+        else:  # status
+            async def run():
+                return await sealed.key_usage()
+
+            ring = sealed.keyring()
+            usage = asyncio.run(_with_db(run))
+            for kid in sorted(set(ring.keys) | set(usage)):
+                state = "current" if kid == ring.current else ("kept" if kid in ring.keys else "MISSING")
+                print(f"{kid}  {state:<8} {usage.get(kid, 0)} value(s)")
+    except sealed.SealError as exc:
+        _fail(str(exc))
+
+
 def cmd_serve(args) -> None:
     import uvicorn
 
-    from app import db
+    from app import db, logs
     from app.services import schema
 
     settings = get_settings()
@@ -134,7 +239,11 @@ def cmd_serve(args) -> None:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_level=settings.log_level,
+        log_config=logs.uvicorn_config(),
         workers=args.workers,
+        # Live screens' event streams never end by themselves: on a stop or a restart, after
+        # this long they are cut (their pages poll, and reconnect to the next server).
+        timeout_graceful_shutdown=SHUTDOWN_WAIT_S,
     )
 
 
@@ -162,6 +271,28 @@ def main(argv: list[str] | None = None) -> None:
     link.add_argument("--person", required=True, help="the person's name or id")
     link.add_argument("--revoke-old", action="store_true", help="revoke their passkeys once the new one is made")
     link.set_defaults(func=cmd_enrol_link)
+
+    backup = sub.add_parser("backup", help="copy the database and the uploads into one file in a folder, "
+                                           "keeping the last days' copies")
+    backup.add_argument("--to", required=True, metavar="DIR", help="e.g. /var/backups/gatepost")
+    backup.add_argument("--keep-days", type=int, default=14, help="remove backups older than this (default 14)")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="bring an empty installation back to a backup's state")
+    restore.add_argument("file", metavar="FILE", help="a gatepost-*.tar made by backup")
+    restore.set_defaults(func=cmd_restore)
+
+    audit = sub.add_parser("audit", help="check the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check every estate's audit chain; names the first broken entry, exit 1 if any"
+                         ).set_defaults(func=cmd_audit_verify)
+
+    keys = sub.add_parser("keys", help="the keys ID numbers and phones are sealed with (docs/privacy.md)")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_sub.add_parser("status", help="each key and how many values it seals").set_defaults(func=cmd_keys)
+    keys_sub.add_parser("add", help="add a new key and make it current (then restart the app)").set_defaults(func=cmd_keys)
+    keys_sub.add_parser("rotate", help="seal every value again under the current key").set_defaults(func=cmd_keys)
+    keys_sub.add_parser("retire", help="remove the keys no value is sealed under any more").set_defaults(func=cmd_keys)
 
     args = parser.parse_args(argv)
     try:

@@ -13,13 +13,14 @@ saves an fsync. PostgreSQL, through asyncpg, is the production database.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import threading
 import weakref
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 import aiosqlite
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
@@ -28,6 +29,7 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from app.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_S = 10
+logger = logging.getLogger(__name__)
 
 
 class DatabaseProblem(RuntimeError):
@@ -35,7 +37,10 @@ class DatabaseProblem(RuntimeError):
 
 
 # Every connection the engine opens gets these (Piccolo's own sets only foreign_keys, per query).
-CONNECTION_PRAGMAS = ("PRAGMA foreign_keys = 1", "PRAGMA synchronous = NORMAL")
+# secure_delete: what a delete or an update frees is overwritten with zeros, so an erased value
+# (``app/services/retention.py``) does not stay readable in the file's free space. Debian's
+# SQLite is built with it on; Python's own builds and others are not.
+CONNECTION_PRAGMAS = ("PRAGMA foreign_keys = 1", "PRAGMA synchronous = NORMAL", "PRAGMA secure_delete = ON")
 
 
 class PooledTransaction(SQLiteTransaction):
@@ -324,14 +329,30 @@ class Statement:
     spends running the statement. ``{}`` marks each argument, as in ``Table.raw`` (the text has
     no other braces). Rows come back as dicts; inside a transaction the statement runs on the
     transaction's connection, as Piccolo's queries do, and on SQLite a write outside one queues
-    with the write transactions."""
+    with the write transactions.
 
-    __slots__ = ("sqlite", "postgres")
+    Made once, as a module's constant, where tests/integration/test_statements.py finds it and
+    checks it against the Piccolo tables it names: every column it names must be one of its
+    table's, and an INSERT names every column of its table (a column added later is then given
+    its value here on purpose, not left to a default Piccolo would not have written)."""
+
+    __slots__ = ("text", "sqlite", "postgres", "_repeated")
 
     def __init__(self, text: str) -> None:
+        self.text = text
         parts = text.split("{}")
         self.sqlite = "?".join(parts)
         self.postgres = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+        self._repeated: dict[int, Statement] = {}
+
+    def rows(self, count: int) -> Statement:
+        """This ``INSERT ... VALUES (...)`` with its row of values given ``count`` times: that
+        many rows in one round trip (arguments row after row). Made once for each count."""
+        made = self._repeated.get(count)
+        if made is None:
+            head, values, row = self.text.rpartition(" VALUES ")
+            made = self._repeated[count] = Statement(head + values + ", ".join([row] * count))
+        return made
 
     async def fetch(self, *args: Any) -> list[dict]:
         db = engine()
@@ -374,11 +395,43 @@ def engine() -> SQLiteEngine | PostgresEngine:
     return _engine
 
 
+def like_anywhere(text: str) -> str:
+    """A LIKE pattern for values holding ``text`` anywhere. The searcher's own ``%``, ``_`` and
+    ``\\`` are dropped, not escaped: PostgreSQL escapes with a backslash by default and SQLite
+    not at all, so an escape would need an ESCAPE clause in every query."""
+    return "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
+
+
 def is_integrity_error(exc: BaseException) -> bool:
     """A unique or foreign-key constraint refused the write, on either engine."""
     from asyncpg.exceptions import IntegrityConstraintViolationError
 
     return isinstance(exc, (sqlite3.IntegrityError, IntegrityConstraintViolationError))
+
+
+# What waits for the write transaction open in this task to commit (``after_commit``).
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("gatepost_after_commit", default=None)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Call ``callback`` once the write transaction open here has committed, and never if it
+    rolls back; at once when no write transaction is open (a statement on its own has committed
+    by the time it returns, so call this after it). For telling others of a change (the live
+    screens' events): told before the commit, they could look and find nothing new, or be told
+    of a change that a rollback then undid. A callback that fails is logged, not raised: the
+    change has committed all the same."""
+    pending = _after_commit.get()
+    if pending is None:
+        _call(callback)
+    else:
+        pending.append(callback)
+
+
+def _call(callback: Callable[[], None]) -> None:
+    try:
+        callback()
+    except Exception:  # noqa: BLE001 - the write is done; a lost event costs a poll, not the request
+        logger.exception("a callback after commit failed")
 
 
 @asynccontextmanager
@@ -387,7 +440,25 @@ async def write_transaction() -> AsyncIterator[None]:
 
     On PostgreSQL, callers that read before they write lock the rows they read
     (``.lock_rows()``) or, better, use one conditional UPDATE ... RETURNING.
+    The outermost one runs what ``after_commit`` left for it once it has committed.
     """
+    if _after_commit.get() is not None:  # inside another: joins it, and its commit is the one
+        async with _transaction():
+            yield
+        return
+    pending: list[Callable[[], None]] = []
+    token = _after_commit.set(pending)
+    try:
+        async with _transaction():
+            yield
+    finally:
+        _after_commit.reset(token)
+    for callback in pending:  # reached only when the transaction committed
+        _call(callback)
+
+
+@asynccontextmanager
+async def _transaction() -> AsyncIterator[None]:
     db = engine()
     if isinstance(db, PooledSQLiteEngine) and db.current_transaction.get() is None:
         async with db.write_lock():  # queued here, not in SQLite's busy handler
@@ -413,7 +484,7 @@ async def _keep_session(connection) -> None:
     """What asyncpg's pool does to a connection it takes back, instead of its default reset
     (``RESET ALL; UNLISTEN *; CLOSE ALL; SELECT pg_advisory_unlock_all()``: a round trip
     after every query). Nothing here changes session state: no SET, LISTEN, cursors or
-    session advisory locks (periodic.py's lock is transaction-scoped), and asyncpg still
+    advisory locks, and asyncpg still
     rolls back a transaction left open before calling this."""
 
 

@@ -1,9 +1,12 @@
 """The one periodic task started with the app: time-driven work (expiries, and later consent
-timeouts, missed rounds and retention) runs here, once a tick.
+timeouts, missed rounds and retention) runs here, once a period.
 
-With several workers on PostgreSQL, each tick takes a transaction-scoped advisory lock, so
-only one worker does the work; the others find the lock taken and wait for the next tick.
-On SQLite there is one process.
+Every worker ticks, and each tick first claims the period: one conditional UPDATE moves
+``periodic_run.ran_at`` to now, only if the last run began at least most of a period ago.
+Whichever worker ticks first runs the work; the others find it claimed and wait for their next
+tick. (A lock held only while the work runs is not enough: a second worker would take it right
+after the first finished and run everything again in the same period.) The same statement
+serves SQLite and PostgreSQL, one worker or several.
 """
 
 from __future__ import annotations
@@ -11,44 +14,47 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
-from piccolo.engine.postgres import PostgresEngine
-
-from app.db import engine
+from app.models.server import PeriodicRun
+from app.services.clock import utcnow
 
 log = logging.getLogger("gatepost.periodic")
 
-LOCK_KEY = 0x6761746570  # "gatep"
+NAME = "periodic"
+# Workers tick a period apart, each from its own start, and a tick lands a little late: a claim
+# is refused only while the last run is younger than this share of a period.
+CLAIM_SHARE = 0.9
 
 Job = Callable[[], Awaitable[None]]
 
 
-async def tick(jobs: list[Job]) -> bool:
-    """Run every job once, unless another worker holds the lock. Returns whether it ran."""
-    db = engine()
-    if isinstance(db, PostgresEngine):
-        async with db.transaction():
-            rows = await db.run_ddl(f"SELECT pg_try_advisory_xact_lock({LOCK_KEY}) AS got")
-            if not (rows and rows[0]["got"]):
-                return False
-            await _run(jobs)
-            return True
-    await _run(jobs)
-    return True
+async def claim(every_seconds: float, now: datetime) -> bool:
+    """Take this period's run for this worker; False if another run began too recently."""
+    await PeriodicRun.insert(PeriodicRun(name=NAME)).on_conflict(action="DO NOTHING")
+    taken = await PeriodicRun.update({PeriodicRun.ran_at: now}).where(
+        (PeriodicRun.name == NAME)
+        & (PeriodicRun.ran_at.is_null() | (PeriodicRun.ran_at <= now - timedelta(seconds=every_seconds * CLAIM_SHARE)))
+    ).returning(PeriodicRun.id)
+    return bool(taken)
 
 
-async def _run(jobs: list[Job]) -> None:
+async def tick(jobs: list[Job], every_seconds: float, now: datetime | None = None) -> bool:
+    """Run every job once, unless this period's run is already taken. Returns whether it ran."""
+    if not await claim(every_seconds, now or utcnow()):
+        return False
     for job in jobs:
         try:
             await job()
         except Exception:  # one failing job must not stop the others or the loop
             log.exception("periodic job %s failed", getattr(job, "__name__", job))
+    return True
 
 
 async def run_forever(jobs: list[Job], every_seconds: float) -> None:
     while True:
         try:
-            await tick(jobs)
+            await tick(jobs, every_seconds)
         except Exception:
             log.exception("periodic tick failed")
         await asyncio.sleep(every_seconds)

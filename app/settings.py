@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,8 +35,17 @@ def _secret(var_dir: Path, env: dict[str, str]) -> str:
     path = var_dir / "secret_key"
     if not path.exists():
         var_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        # Written whole, readable by its owner only, then linked into place, which only one of
+        # several workers starting together can do: they all read the one that won.
+        fd, draft = tempfile.mkstemp(dir=var_dir, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()
 
 
@@ -52,12 +62,22 @@ class Settings:
     enrolment_link_hours: int = 72
     session_days: int = 30
     rate_limit_per_minute: int = 20
+    periodic_seconds: float = 30.0  # how often time-driven work (expiries, timeouts) runs
     log_level: str = "info"
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
     # Web Push: the push services the server may call (PUSH_SERVICE_HOSTS adds to the browsers'
     # own, e.g. a test's localhost:PORT), and the contact sent to them in the VAPID claims.
     push_service_hosts: tuple[str, ...] = DEFAULT_PUSH_SERVICE_HOSTS
     vapid_subject: str = "mailto:gatepost@localhost"
+    # A name for this deployment (e.g. a version or a date): a new one makes phones install the
+    # new service worker even where no static file changed.
+    release: str = ""
+    # Live screens' events between workers go through PostgreSQL (or stay in SQLite's one
+    # process); through Redis instead when this is set (app/channels.py).
+    redis_url: str | None = None
+    # The keys ID numbers and phones are sealed with (app/services/sealed.py), as JSON; when unset
+    # they are kept in var/field_keys.json.
+    field_keys: str | None = field(default=None, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,9 +138,18 @@ class Settings:
             push_hosts = DEFAULT_PUSH_SERVICE_HOSTS + parse_hosts(env.get("PUSH_SERVICE_HOSTS", ""))
         except ValueError as exc:
             raise SettingsError(f"PUSH_SERVICE_HOSTS must be host names separated by commas ({exc}).") from exc
+        try:
+            periodic_seconds = float(env.get("PERIODIC_SECONDS", "30"))
+        except ValueError as exc:
+            raise SettingsError("PERIODIC_SECONDS must be a number of seconds.") from exc
+        if not 0.1 <= periodic_seconds <= 3600:
+            raise SettingsError("PERIODIC_SECONDS must be between 0.1 and 3600.")
         vapid_subject = env.get("VAPID_SUBJECT") or f"mailto:gatepost@{parts.hostname}"
         if not vapid_subject.startswith(("mailto:", "https://")):
             raise SettingsError("VAPID_SUBJECT must be a mailto: address or an https:// URL.")
+        redis_url = env.get("REDIS_URL") or None
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://.")
         return cls(
             database_url=database_url.replace("postgres://", "postgresql://", 1),
             public_url=public_url,
@@ -133,10 +162,14 @@ class Settings:
             enrolment_link_hours=int(env.get("ENROLMENT_LINK_HOURS", "72")),
             session_days=int(env.get("SESSION_DAYS", "30")),
             rate_limit_per_minute=int(env.get("RATE_LIMIT_PER_MINUTE", "20")),
+            periodic_seconds=periodic_seconds,
             log_level=env.get("LOG_LEVEL", "info"),
             trusted_proxies=tuple(p for p in env.get("TRUSTED_PROXIES", "").split(",") if p),
             push_service_hosts=push_hosts,
             vapid_subject=vapid_subject,
+            release=env.get("RELEASE", "")[:40],
+            redis_url=redis_url,
+            field_keys=env.get("GATEPOST_FIELD_KEYS") or None,
         )
 
 

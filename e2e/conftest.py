@@ -1,6 +1,7 @@
 """Browser tests against the real server: a fresh SQLite database in a temp dir, the demo
 estate loaded through the CLI, ``python -m app serve`` on a free port, and Debian's Chromium
-with a CDP virtual authenticator per page.
+with a CDP virtual authenticator per page. ``serving`` starts such a server with other settings
+(PostgreSQL, several workers) for a module of its own.
 
 The server is reached as ``http://localhost:PORT``: browsers refuse passkeys for an IP
 address. Tests share one server and the demo cast, so a test that enrols asks the CLI for a
@@ -16,18 +17,22 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from e2e.accessibility import LEDGER
 from e2e.desktop_notifications import NotificationCentre
 from e2e.push_support import shared_push_service
 
@@ -45,17 +50,18 @@ CHROMIUM_ARGS = [
 ]
 ESTATE = "harbour-view"
 OTHER_ESTATE = "maple-court"
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 90  # a loaded machine starting several test servers at once is slow, not broken
 SERVER_SETTINGS = {
     "DATABASE_URL", "PUBLIC_URL", "HOST", "PORT", "SECRET_KEY", "TLS_CERT", "TLS_KEY", "TRUSTED_PROXIES",
     "GATEPOST_VAR_DIR", "ENROLMENT_LINK_HOURS", "SESSION_DAYS", "RATE_LIMIT_PER_MINUTE", "LOG_LEVEL",
+    "PERIODIC_SECONDS",
 }
 VIEWPORT = {"width": 390, "height": 844}
 # Playwright's default is 30 s; a page of this app answers in milliseconds, so a stuck step
 # should fail fast and leave time for the rest of the run.
 TIMEOUT_MS = 10_000
 
-_server_log: Path | None = None
+_server_logs: list[Path] = []  # of the servers running now, for a failed test's report
 
 # An init script (CDP, so the page's CSP does not apply to it): this browser has no passkey
 # autofill, as an older phone would not.
@@ -106,6 +112,9 @@ class Server:
     env: dict[str, str]
     log: Path
     demo_links: dict[str, str]
+    port: int = 0
+    process: subprocess.Popen | None = None
+    serve_args: tuple[str, ...] = ()
     # Links issued but not yet handed to a test, by (estate, person): each is that person's newest.
     _fresh: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -142,6 +151,52 @@ class Server:
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    # The server process, started by ``serving``: a test may stop it and start it again, on the
+    # same port and database, with other settings.
+
+    def start(self, **settings: str) -> None:
+        self.env.update(settings)
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "app", "serve", *self.serve_args], cwd=ROOT, env=self.env, stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_healthy(self) -> None:
+        _wait_healthy(f"http://127.0.0.1:{self.port}/healthz", self.process, self.log)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def restart(self, **settings: str) -> None:
+        self.stop()
+        self.start(**settings)
+        self.wait_healthy()
+
+    def _sqlite(self, **options):
+        import sqlite3
+
+        return sqlite3.connect(self.env["DATABASE_URL"].removeprefix("sqlite:///"), timeout=10, **options)
+
+    def sql(self, query: str, *params) -> list[tuple]:
+        """What the server stored, read from its SQLite file (for what no page shows: that an
+        action was stored once)."""
+        with self._sqlite() as db:
+            return db.execute(query, params).fetchall()
+
+    def execute(self, statement: str, *params) -> None:
+        """A change made behind the app's back, as time would make it (a session running out)."""
+        with self._sqlite() as db:
+            db.execute(statement, params)
+
 
 def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -162,12 +217,13 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"the server did not answer {url} within {STARTUP_SECONDS} s ({last_error}):\n{_log_tail(log)}")
 
 
-@pytest.fixture(scope="session")
-def server() -> Server:
-    global _server_log
-    tmp = Path(tempfile.mkdtemp(prefix="gatepost-e2e-"))
+@contextmanager
+def serving(tmp: Path, settings: dict[str, str] | None = None, serve_args: tuple[str, ...] = ()) -> Iterator[Server]:
+    """``python -m app serve SERVE_ARGS`` on a free port, its database migrated and the demo
+    estate loaded; files under ``tmp``. ``settings`` add to or replace the test settings (a
+    ``DATABASE_URL``, say): the developer's own settings (a database, TLS, a proxy) are no
+    business of this server."""
     port = _free_port()
-    # The developer's own settings (a database, TLS, a proxy) are no business of this server.
     inherited = {k: v for k, v in os.environ.items() if k not in SERVER_SETTINGS}
     env = {
         **inherited,
@@ -182,33 +238,31 @@ def server() -> Server:
         "PYTHONUNBUFFERED": "1",
         # Push may also go to the tests' own push service (e2e/push_support.py).
         "PUSH_SERVICE_HOSTS": shared_push_service().allow_entry,
+        **(settings or {}),
     }
     log = tmp / "server.log"
-    _server_log = log
-    cli = Server(base_url=f"http://localhost:{port}", env=env, log=log, demo_links={})
+    cli = Server(base_url=f"http://localhost:{port}", env=env, log=log, demo_links={}, port=port,
+                 serve_args=serve_args)
     cli.run_cli("migrate")
-    with log.open("wb") as out:
-        # The server only needs the tables; it boots while the demo estate loads.
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
+    cli.start()  # the server only needs the tables; it boots while the demo estate loads
+    _server_logs.append(log)
     try:
         cli.demo_links = parse_links(cli.run_cli("demo"))
         cli._fresh.update({(ESTATE, name): link for name, link in cli.demo_links.items()})
-    except BaseException:
-        process.kill()
-        raise
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}/healthz", process, log)
+        cli.wait_healthy()
         yield cli
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        _server_log = None
+        cli.stop()
+        _server_logs.remove(log)
+
+
+@pytest.fixture(scope="session")
+def server() -> Server:
+    tmp = Path(tempfile.mkdtemp(prefix="gatepost-e2e-"))
+    try:
+        with serving(tmp) as cli:
+            yield cli
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -291,6 +345,29 @@ class Phone:
             self.problems.append(f"CSP: {message.text}")
 
 
+def _context_options(base_url: str, locale: str, accept_language: str | None) -> dict:
+    return dict(base_url=base_url, viewport=VIEWPORT, locale=locale,
+                extra_http_headers={"Accept-Language": accept_language or locale})
+
+
+def _phone(context: BrowserContext, *, authenticator: bool, autofill: bool) -> Phone:
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    if not autofill:
+        context.add_init_script(NO_PASSKEY_AUTOFILL)
+    page = context.new_page()
+    phone = Phone(context, page, Authenticator(page) if authenticator else None)
+    phone.watch()
+    return phone
+
+
+def open_phone(browser: Browser, base_url: str, locale: str = "en-US", *, accept_language: str | None = None,
+               authenticator: bool = True, autofill: bool = False) -> Phone:
+    """A phone in ``browser`` (see ``new_phone``); its caller closes its context."""
+    context = browser.new_context(**_context_options(base_url, locale, accept_language))
+    return _phone(context, authenticator=authenticator, autofill=autofill)
+
+
 @pytest.fixture
 def new_phone(browser: Browser, server: Server, tmp_path_factory):
     """Factory: ``new_phone(locale="en-US", accept_language=None, authenticator=True,
@@ -307,24 +384,18 @@ def new_phone(browser: Browser, server: Server, tmp_path_factory):
     """
     def make(locale: str = "en-US", *, accept_language: str | None = None, authenticator: bool = True,
              autofill: bool = False, notifications: NotificationCentre | None = None) -> Phone:
-        options = dict(base_url=server.base_url, viewport=VIEWPORT, locale=locale,
-                       extra_http_headers={"Accept-Language": accept_language or locale})
         if notifications is None:
-            context = browser.new_context(**options)
+            phone = open_phone(browser, server.base_url, locale, accept_language=accept_language,
+                               authenticator=authenticator, autofill=autofill)
         else:
             # A browser of its own whose notifications go to the test's shade: Chromium shows
             # them over D-Bus only from a persistent profile.
             context = browser.browser_type.launch_persistent_context(
                 tmp_path_factory.mktemp("profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": notifications.address}, **options,
+                env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": notifications.address},
+                **_context_options(server.base_url, locale, accept_language),
             )
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        if not autofill:
-            context.add_init_script(NO_PASSKEY_AUTOFILL)
-        page = context.new_page()
-        phone = Phone(context, page, Authenticator(page) if authenticator else None)
-        phone.watch()
+            phone = _phone(context, authenticator=authenticator, autofill=autofill)
         phones.append(phone)
         return phone
 
@@ -334,6 +405,18 @@ def new_phone(browser: Browser, server: Server, tmp_path_factory):
     for phone in phones:
         phone.context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def short_consent_timeout(server):
+    """For a test that sets the estate's consent timeout through the admin's form: afterwards it
+    goes back to 180 s whatever happened, so later tests are not timed out under their feet (and
+    the offline list's limit to its default 12 hours)."""
+    yield
+    path = server.env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE estate SET consent_timeout_seconds = 180, offline_max_age_hours = 12 WHERE slug = ?",
+                   (ESTATE,))
 
 
 @pytest.fixture
@@ -368,5 +451,32 @@ def artifacts() -> Path:
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if report.failed and _server_log is not None:
-        report.sections.append(("server log (tail)", _log_tail(_server_log)))
+    if report.failed:
+        for log in _server_logs:
+            report.sections.append((f"server log (tail of {log})", _log_tail(log)))
+
+
+AXE_SUMMARY = ARTIFACTS / "axe-summary.txt"
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the run itself, not one of its processes
+        AXE_SUMMARY.unlink(missing_ok=True)
+
+
+def pytest_sessionfinish(session):
+    """The process that walked the screens (one of several under xdist) writes what axe found:
+    the details in artifacts/axe.json, the summary beside them for the run's report."""
+    if LEDGER.checked:
+        ARTIFACTS.mkdir(exist_ok=True)
+        LEDGER.write(ARTIFACTS / "axe.json")
+        AXE_SUMMARY.write_text("\n".join(LEDGER.summary()))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What axe found in this run: screens checked, findings by rule and impact (all of them,
+    those below serious too), and the details in artifacts/axe.json."""
+    if AXE_SUMMARY.exists():
+        terminalreporter.write_sep("-", "accessibility")
+        for line in AXE_SUMMARY.read_text().splitlines():
+            terminalreporter.write_line(line)

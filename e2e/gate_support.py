@@ -20,8 +20,9 @@ from typing import Iterator
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from e2e.pages import EN, Screen, t
+from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, NO_PASSKEY_AUTOFILL, TIMEOUT_MS, VIEWPORT, Authenticator, Phone
+from e2e.invitations_support import InvitationPage, InvitePage, PassPage
+from e2e.pages import EN, Screen, enrol, t
 
 WIDTH, HEIGHT = 1280, 720
 
@@ -137,6 +138,34 @@ def camera_browser(shared: Browser, video: Path | None, *, allow: bool = True) -
         browser.close()
 
 
+# People at the gate ---------------------------------------------------------------------------
+
+
+def guard_phone(browser: Browser, base_url: str, *, service_workers: str = "allow") -> Phone:
+    context = browser.new_context(base_url=base_url, viewport=VIEWPORT, locale="en-US", service_workers=service_workers,
+                                  extra_http_headers={"Accept-Language": "en-US"})
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    context.add_init_script(NO_PASSKEY_AUTOFILL)
+    page = context.new_page()
+    phone = Phone(context, page, Authenticator(page))
+    phone.watch()
+    return phone
+
+
+def invite(new_phone, enrol_link, guest: str) -> tuple[Phone, InvitationPage, bytes, str]:
+    """Wang Fang invites a guest; the guest's pass page shows the QR (returned as a PNG, with
+    the link the guest was sent)."""
+    resident = new_phone("en-US")
+    enrol(resident.page, enrol_link("Wang Fang"), "Wang Fang")
+    detail = InvitePage.open_from_home(resident.page).invite(guest)
+    guest_phone = new_phone("en-US", authenticator=False)
+    link = detail.link()
+    pass_page = PassPage(guest_phone.page).goto(link)
+    expect(pass_page.qr).to_be_visible()
+    return resident, detail, pass_page.qr.screenshot(), link
+
+
 # The scanner page ---------------------------------------------------------------------------
 
 
@@ -166,6 +195,15 @@ class GatePage(Screen):
         # After "Scan next" the camera ignores the same code for 2.5 s (scanner.js), then reads it.
         expect(self.verdict).to_have_attribute("data-verdict", code, timeout=10_000)
         expect(self.verdict.get_by_role("heading")).to_have_text(t(lang, headline))
+
+    def next_verdict(self, lang: str = EN) -> Locator:
+        """"Scan next" with a camera filming several passes in turn: the next verdict, whichever
+        pass it is for (the one just read is ignored for a moment, so it is another)."""
+        self.verdict.evaluate("(node) => node.setAttribute('data-seen', '')")
+        self.verdict.get_by_role("link", name=t(lang, "Scan next")).click()
+        fresh = self.page.locator("#verdict [data-verdict]:not([data-seen])")
+        expect(fresh).to_have_count(1, timeout=10_000)
+        return fresh
 
     def admit(self, lang: str = EN) -> None:
         self.verdict.get_by_role("button", name=t(lang, "Admit")).click()

@@ -18,9 +18,11 @@ import re
 import secrets
 import time
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.pages import EN, Screen, enrol, t
+from e2e.conftest import parse_link
+from e2e.pages import EN, ZH, Screen, enrol, t
 from e2e.push_support import shared_push_service
 
 ESTATE = "harbour-view"
@@ -77,6 +79,29 @@ class NotificationSettingsPage(Screen):
     def turn_on(self, lang: str = EN) -> None:
         expect(self.turn_on_button(lang)).to_be_visible()
         self.turn_on_button(lang).click()
+
+    def devices(self, lang: str = EN):
+        """The items of "Devices that get notifications"."""
+        return self.page.locator("section").filter(
+            has=self.page.get_by_role("heading", name=t(lang, "Devices that get notifications"))
+        ).get_by_role("listitem")
+
+    def stop(self, device: str, lang: str = EN) -> None:
+        """Tap a device's "Stop notifications", then confirm in the dialog that asks first."""
+        self.devices(lang).filter(has_text=device).get_by_role("button", name=t(lang, "Stop notifications")).click()
+        dialog = self.page.get_by_role("dialog")
+        expect(dialog).to_contain_text(device)
+        dialog.get_by_role("button", name=t(lang, "Stop"), exact=True).click()
+
+    def subscribe_elsewhere(self, subscription: dict, user_agent: str) -> None:
+        """Push turned on for the same person from another of their browsers, as that browser's
+        script posts it (the server names the device from its user agent)."""
+        csrf = self.page.locator('meta[name="csrf-token"]').get_attribute("content")
+        response = self.page.request.post("/push/subscriptions", data=json.dumps(subscription), headers={
+            "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf,
+            "User-Agent": user_agent,
+        })
+        assert response.status == 201, response.text()
 
     @property
     def public_key(self) -> str:
@@ -279,3 +304,43 @@ def test_a_device_chooses_its_kinds_and_turns_push_off(new_phone, enrol_link, se
     expect(resident.page.locator(".flash--ok")).to_have_text(t(EN, "Notifications are off for this device."))
     expect(resident.page.get_by_text(t(EN, "No devices yet"))).to_be_visible()
     expect(settings.turn_on_button()).to_be_visible()
+
+
+# The person's other devices, which turned notifications on before this phone did.
+OTHER_DEVICES = {
+    "Safari · iPhone": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+                       "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Firefox · Windows": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0",
+}
+
+
+@pytest.mark.parametrize("lang", [EN, ZH])
+def test_a_person_with_several_devices_sees_them_and_stops_one(new_phone, run_cli, server, lang):
+    service = shared_push_service()
+    name = f"Gao Min {secrets.token_hex(2)}"
+    link = parse_link(run_cli("add-person", "--estate", ESTATE, "--role", "front_desk", "--name", name))
+    desk = new_phone("zh-CN" if lang == ZH else "en-US")
+    stub_push(desk, service.subscription(f"desk-{secrets.token_hex(4)}"), server.base_url)
+    enrol(desk.page, link, name, lang).ensure_language(lang)
+    settings = NotificationSettingsPage(desk.page).open_from_account(lang)
+    for n, user_agent in enumerate(OTHER_DEVICES.values()):
+        settings.subscribe_elsewhere(service.subscription(f"elsewhere-{secrets.token_hex(4)}-{n}"), user_agent)
+
+    settings.turn_on(lang)
+    expect(desk.page.locator(".flash--ok")).to_have_text(t(lang, "Notifications are on for this device."))
+    devices = settings.devices(lang)
+    expect(devices).to_have_count(3)
+    for device in OTHER_DEVICES:
+        expect(devices.filter(has_text=device)).to_contain_text(t(lang, "Added %(when)s", when="").strip())
+    this_phone = devices.filter(has=desk.page.locator("[data-this-device]:visible"))
+    expect(this_phone).to_have_count(1)
+    expect(this_phone).to_contain_text("Chrome")
+    for device in OTHER_DEVICES:
+        expect(devices.filter(has_text=device).locator("[data-this-device]")).to_be_hidden()
+
+    settings.stop("Firefox · Windows", lang)
+    expect(desk.page.locator(".flash--ok")).to_have_text(t(lang, "That device no longer gets notifications."))
+    expect(devices).to_have_count(2)
+    expect(devices.filter(has_text="Firefox · Windows")).to_have_count(0)
+    expect(devices.filter(has_text="Safari · iPhone")).to_have_count(1)
+    expect(this_phone).to_have_count(1)

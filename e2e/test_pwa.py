@@ -7,7 +7,7 @@ import struct
 
 from playwright.sync_api import expect
 
-from e2e.pages import EN, ZH, OfflinePage, SignInPage
+from e2e.pages import EN, ZH, OfflinePage, SignInPage, enrol, t
 
 # Resolves once a service worker controls the page (clients.claim() on activate).
 CONTROLLED = """async () => {
@@ -16,6 +16,16 @@ CONTROLLED = """async () => {
     await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, {once: true}));
   }
   return navigator.serviceWorker.controller.scriptURL;
+}"""
+
+
+# Every URL path in the service worker's caches.
+CACHED_PATHS = """async () => {
+  const paths = [];
+  for (const name of await caches.keys()) {
+    for (const request of await (await caches.open(name)).keys()) paths.push(new URL(request.url).pathname);
+  }
+  return paths;
 }"""
 
 
@@ -64,3 +74,28 @@ def test_service_worker_controls_the_page_and_offline_shows_the_offline_page(pho
 
     page.goto("/signin")
     expect(SignInPage(page).heading()).to_be_visible()
+
+
+def test_a_page_with_phone_numbers_in_full_is_never_kept_on_the_phone(new_phone, enrol_link):
+    """The front desk's new-person form shows what is typed in full: sent back with a phone in
+    it, it is ``no-store``, neither in the service worker's caches nor shown from them when the
+    signal goes. (The blank form shows nothing personal.)"""
+    desk = new_phone("en-US")
+    enrol(desk.page, enrol_link("Chen Jing"), "Chen Jing").ensure_language(EN)
+    desk.page.evaluate(CONTROLLED)
+    form = "/e/harbour-view/people/new"
+    desk.page.goto(form)
+    desk.page.get_by_label(t(EN, "Phone (optional)")).fill("13912345678")
+    with desk.page.expect_response(lambda r: r.request.method == "POST") as answer:
+        desk.page.get_by_role("button", name=t(EN, "Add"), exact=True).click()  # no name: the form comes back
+    assert answer.value.status == 422 and answer.value.headers["cache-control"] == "no-store"
+    expect(desk.page.get_by_label(t(EN, "Phone (optional)"))).to_have_value("13912345678")
+
+    cached = desk.page.evaluate(CACHED_PATHS)
+    assert "/offline" in cached and form not in cached
+    desk.context.set_offline(True)
+    try:
+        desk.page.goto(form)
+        expect(OfflinePage(desk.page).heading(EN)).to_be_visible()
+    finally:
+        desk.context.set_offline(False)

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import random
 import re
-import sqlite3
 from uuid import uuid4
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import ESTATE
@@ -172,25 +170,25 @@ def test_the_resident_refuses_and_the_guard_sees_it(new_phone, enrol_link):
     expect(guard.get_by_role("button", name=t(EN, "Admit"), exact=True)).to_have_count(0)
 
 
-@pytest.fixture
-def short_consent_timeout(server):
-    """The test sets the timeout through the admin's form; afterwards it goes back to 180 s
-    whatever happened, so later tests are not timed out under their feet."""
-    yield
-    path = server.env["DATABASE_URL"].removeprefix("sqlite:///")
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE estate SET consent_timeout_seconds = 180 WHERE slug = ?", (ESTATE,))
-
-
 def test_nobody_answers_the_manager_admits_and_patrol_escorts(new_phone, enrol_link, short_consent_timeout,
                                                                 artifacts):
     admin = sign_in(new_phone, enrol_link, "Zhou Min")
     HomePage(admin).nav_link(EN, "Estate").click()
     timeout_field = admin.get_by_label(t(EN, "Consent timeout (seconds)"))
     timeout_field.fill("5")
+    # How old a guard's offline list may grow: three days is refused with the range, a day is kept.
+    offline_age = admin.get_by_label(t(EN, "Offline list valid for (hours)"))
+    expect(offline_age).to_have_value("12")
+    offline_age.fill("72")
+    admin.get_by_role("button", name=t(EN, "Save details")).click()
+    offline_age = admin.get_by_label(t(EN, "Offline list valid for (hours)"))
+    expect(offline_age).to_have_attribute("aria-invalid", "true")
+    expect(admin.locator("#e-offline_max_age")).to_have_text(t(EN, "Enter a whole number of hours from 1 to 48."))
+    offline_age.fill("24")
     admin.get_by_role("button", name=t(EN, "Save details")).click()
     expect(admin.get_by_text(t(EN, "Estate details saved."))).to_be_visible()
     expect(admin.get_by_label(t(EN, "Consent timeout (seconds)"))).to_have_value("5")
+    expect(admin.get_by_label(t(EN, "Offline list valid for (hours)"))).to_have_value("24")
 
     guard = sign_in(new_phone, enrol_link, "Li Qiang")
     manager = sign_in(new_phone, enrol_link, "Sun Hao")

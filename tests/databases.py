@@ -95,9 +95,17 @@ class PostgresDatabase:
                 self.cluster.stop()
 
 
-def _psql(url: str, sql: str) -> None:
+def run_async(make_coroutine):
+    """``asyncio.run(make_coroutine())`` in a thread of its own, so that it also works where an
+    event loop is already running (Playwright's sync API keeps one in the e2e tests' thread)."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
+def _psql(url: str, sql: str) -> None:
     import asyncpg
 
     async def run():
@@ -107,7 +115,7 @@ def _psql(url: str, sql: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(run())
+    run_async(run)
 
 
 def _with_database(url: str, name: str) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from app.domain import inputs
 from app.domain.passes import PassFacts, Reason, Window, check
 
 PURPOSES = ("family_friend", "domestic_help", "repair", "delivery", "other")
@@ -30,6 +31,9 @@ MAX_PLATE = 16
 MAX_ONE_OFF_DAYS = 31  # longer than a month: a recurring pass
 MAX_RECURRING_DAYS = 366
 MAX_DAYS_AHEAD = 366
+# Days further than this from today are refused before any time of day is worked out from them
+# (near the ends of the calendar that arithmetic fails); nearer ones meet the rules above.
+SANE_DAYS = 10 * 366
 END_OF_DAY = time(23, 59)
 RECURRING_MONTHS = 3
 
@@ -93,10 +97,7 @@ def defaults(now: datetime, tz: str) -> dict:
 
 
 def parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip()) if text and len(text.strip()) == 10 else None
-    except ValueError:
-        return None
+    return inputs.day(text)
 
 
 def parse_time(text: str) -> time | None:
@@ -140,16 +141,16 @@ def parse(form: Mapping, *, now: datetime, tz: str, units: list[str]) -> tuple[I
         errors["guest_name"] = "name_too_long"
 
     phone = normalise_phone(_field(form, "guest_phone"))
-    if phone and not (phone.lstrip("+").isdigit() and 5 <= len(phone.lstrip("+")) <= 20 and phone.count("+") <= 1):
+    if phone and not (phone.isascii() and phone.lstrip("+").isdigit() and 5 <= len(phone.lstrip("+")) <= 20
+                      and phone.count("+") <= 1):
         errors["guest_phone"] = "phone_invalid"
 
     purpose = _field(form, "purpose") or "family_friend"
     if purpose not in PURPOSES:
         errors["purpose"] = "purpose_invalid"
 
-    party_text = _field(form, "party_size") or "1"
-    party = int(party_text) if party_text.isdigit() else 0
-    if not 1 <= party <= MAX_PARTY:
+    party = inputs.whole_number(_field(form, "party_size") or "1", 1, MAX_PARTY)
+    if party is None:
         errors["party_size"] = "party_invalid"
 
     plate = re.sub(r"[\s]", "", _field(form, "vehicle_plate")).upper()
@@ -195,6 +196,19 @@ def _once(form: Mapping, now: datetime, tz: str, errors: dict[str, str]) -> dict
         errors["end_date"] = "date_invalid"
     if day is None or start is None or end is None or last is None:
         return {}
+    today = now.astimezone(ZoneInfo(tz)).date()
+    # held to the allowed horizon before any time is worked out from them
+    earliest, latest = inputs.days_around(today, back=SANE_DAYS, ahead=SANE_DAYS)
+    if inputs.day_between(day, earliest, latest) or inputs.day_between(last, earliest, latest):
+        if last < day:
+            errors["end_date"] = "end_before_start"
+        elif last < earliest:
+            errors["end"] = "window_past"
+        elif day > latest:
+            errors["date"] = "too_far_ahead"
+        else:
+            errors["end_date"] = "window_too_long"
+        return {}
     starts_at = local_instant(day, start, tz)
     if starts_at is None:
         errors["start"] = "time_skipped"
@@ -205,7 +219,6 @@ def _once(form: Mapping, now: datetime, tz: str, errors: dict[str, str]) -> dict
         return {}
     if end == END_OF_DAY:
         ends_at += timedelta(seconds=59)
-    today = now.astimezone(ZoneInfo(tz)).date()
     if last < day:
         errors["end_date"] = "end_before_start"
     elif ends_at <= starts_at:
@@ -220,7 +233,7 @@ def _once(form: Mapping, now: datetime, tz: str, errors: dict[str, str]) -> dict
 
 
 def _recurring(form: Mapping, now: datetime, tz: str, errors: dict[str, str]) -> dict:
-    days = sorted({int(d) for d in _many(form, "weekdays") if d.isdigit() and int(d) in WEEKDAYS})
+    days = sorted({int(d) for d in _many(form, "weekdays") if inputs.whole_number(d, 0, 6) is not None})
     if not days:
         errors["weekdays"] = "weekdays_required"
     start, end = parse_time(_field(form, "daily_start")), parse_time(_field(form, "daily_end"))
@@ -240,6 +253,9 @@ def _recurring(form: Mapping, now: datetime, tz: str, errors: dict[str, str]) ->
     today = now.astimezone(ZoneInfo(tz)).date()
     if last < first:
         errors["last_day"] = "end_before_start"
+        return {}
+    if inputs.day_between(first, today - timedelta(days=SANE_DAYS), today) == "early":
+        errors["first_day"] = "window_past"  # a pass whose days are all long gone
         return {}
     if (last - first).days > MAX_RECURRING_DAYS:
         errors["last_day"] = "recurrence_too_long"

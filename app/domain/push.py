@@ -131,11 +131,22 @@ def payload(message: dict) -> str:
 # Who gets which kinds (see the notify.queue callers): the settings page offers only these.
 KINDS_BY_ROLE: dict[Role, frozenset[Kind]] = {
     Role.RESIDENT: frozenset({Kind.VISITOR_ARRIVED, Kind.VISITOR_LEFT, Kind.CONSENT_REQUEST,
-                              Kind.CONSENT_DECIDED, Kind.EMERGENCY}),
-    Role.GATE_GUARD: frozenset({Kind.CONSENT_DECIDED, Kind.ESCALATION_DECIDED}),
-    Role.PATROL_GUARD: frozenset({Kind.EMERGENCY, Kind.ESCORT_TASK}),
-    Role.MANAGER: frozenset({Kind.ESCALATION, Kind.EMERGENCY, Kind.REFUSED_TO_REGISTER, Kind.PROHIBITED_ITEMS}),
-    Role.FRONT_DESK: frozenset({Kind.REFUSED_TO_REGISTER}),
+                              Kind.CONSENT_DECIDED, Kind.EMERGENCY, Kind.SLIP_CONSENT_REQUEST,
+                              Kind.SLIP_CONSENT_DECIDED, Kind.SLIP_APPROVED, Kind.SLIP_RETURNED, Kind.SLIP_REFUSED,
+                              Kind.SLIP_RELEASED, Kind.SLIP_HELD, Kind.PERMIT_DECIDED,
+                              Kind.REQUEST_DONE, Kind.LOST_ITEM_FOUND}),
+    Role.GATE_GUARD: frozenset({Kind.CONSENT_DECIDED, Kind.ESCALATION_DECIDED, Kind.INCIDENT_URGENT,
+                                Kind.REQUEST_ASSIGNED}),
+    Role.PATROL_GUARD: frozenset({Kind.EMERGENCY, Kind.ESCORT_TASK, Kind.INCIDENT_URGENT, Kind.INCIDENT_DISPATCHED,
+                                  Kind.REQUEST_ASSIGNED}),
+    Role.MANAGER: frozenset({Kind.ESCALATION, Kind.EMERGENCY, Kind.REFUSED_TO_REGISTER, Kind.PROHIBITED_ITEMS,
+                             Kind.SLIP_SUPERVISOR_REVIEW, Kind.ACTION_REVIEW, Kind.INCIDENT_URGENT,
+                             Kind.REQUEST_ASSIGNED, Kind.RECORDS_DISCLOSED}),
+    Role.FRONT_DESK: frozenset({Kind.REFUSED_TO_REGISTER, Kind.SLIP_DESK_REVIEW, Kind.SLIP_HELD, Kind.REQUEST_NEW,
+                                Kind.REQUEST_ASSIGNED}),
+    Role.SUPERVISOR: frozenset({Kind.SLIP_SUPERVISOR_REVIEW, Kind.ACTION_REVIEW, Kind.ROUND_NOT_STARTED,
+                                Kind.INCIDENT_URGENT, Kind.REQUEST_ASSIGNED, Kind.HANDOVER_OVERDUE}),
+    Role.ADMIN: frozenset({Kind.RECORDS_DISCLOSED}),
 }
 
 

@@ -19,12 +19,6 @@ class Role(str, enum.Enum):
     MANAGER = "manager"
     ADMIN = "admin"
 
-    @property
-    def is_staff(self) -> bool:
-        return self is not Role.RESIDENT
-
-
-STAFF_ROLES = frozenset(r for r in Role if r.is_staff)
 
 # The order a person's home lists their sections in, when they hold several roles.
 HOME_ORDER = (

@@ -29,6 +29,7 @@ class Kind(enum.IntEnum):
     VISITOR_PASS = 1
     RELEASE_SLIP = 2
     CHECKPOINT = 3
+    GOODS_PERMIT = 4
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
+from app.domain import inputs
 from app.domain.watchlist import norm_phone
 
 
@@ -110,12 +111,6 @@ def allowed(kind: Kind | str, current: State | str, target: State | str) -> bool
     return target in TRANSITIONS[kind].get(current, frozenset())
 
 
-def sources(kind: Kind | str, target: State | str) -> frozenset[State]:
-    """The states a registration of this kind may reach ``target`` from (for a conditional UPDATE)."""
-    kind, target = Kind(kind), State(target)
-    return frozenset(s for s, nexts in TRANSITIONS[kind].items() if target in nexts)
-
-
 def is_open(kind: Kind | str, state: State | str) -> bool:
     try:
         return State(state) in OPEN_STATES.get(Kind(kind), frozenset())
@@ -202,10 +197,7 @@ def clean_facts(kind: Kind | str, raw: dict[str, str]) -> tuple[dict, dict[str, 
         problems["items"] = "items_required"
     if v["phone"] and not 5 <= len(v["phone"]) <= 20:
         problems["phone"] = "phone_invalid"
-    try:
-        v["party_size"] = int(v["party_size"] or "1")
-    except ValueError:
-        v["party_size"] = 0
+    v["party_size"] = inputs.whole_number(v["party_size"] or "1", 0, 10_000) or 0
     if not 1 <= v["party_size"] <= MAX_PARTY:
         problems["party_size"] = "party_invalid"
     for key, length in LENGTHS.items():

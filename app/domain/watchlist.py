@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
+
+from app.domain import inputs
 from zoneinfo import ZoneInfo
 
 
@@ -79,13 +81,11 @@ def check_entry(name: str, id_number: str, phone: str, reason: str, until: str, 
         problems["reason"] = "reason_too_long"
     day = None
     if (until or "").strip():
-        try:
-            day = date.fromisoformat(until.strip())
-        except ValueError:
+        day = inputs.day(until)
+        if day is None:
             problems["until"] = "until_invalid"
-        else:
-            if day < today:
-                problems["until"] = "until_past"
+        elif day < today:
+            problems["until"] = "until_past"
     if problems:
         return None, problems
     shown_name = " ".join((name or "").split())

@@ -13,6 +13,9 @@ class Estate(Table):
     timezone = Varchar(length=64, default="Asia/Shanghai")
     visitor_rules = Text(default="")
     consent_timeout_seconds = Integer(default=180, help_text="How long a guard waits for a household's answer")
+    offline_max_age_hours = Integer(default=12, help_text="How old a guard phone's list of passes may be for offline verdicts")
+    retention_years = Integer(default=3, help_text="How many years visitor records, slips, incidents and logs are kept")
+    retention_ran_at = Timestamptz(null=True, default=None, help_text="when the nightly retention run last began")
     created_at = Timestamptz(default=TimestamptzNow())
 
 

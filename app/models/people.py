@@ -11,7 +11,10 @@ from app.models.estates import Estate, Unit
 class Person(Table):
     id = UUID(primary_key=True)
     name = Varchar(length=80)
-    phone = Varchar(length=32, default="")
+    # Sealed (app/services/sealed.py): encrypted; its keyed hash (found by phone) and masked form.
+    phone = Varchar(length=255, default="")
+    phone_hash = Varchar(length=64, default="")
+    phone_masked = Varchar(length=32, default="")
     locale = Varchar(length=16, default="", help_text="Chosen language; empty means the browser's")
     user_handle = Varchar(length=64, unique=True, help_text="WebAuthn user handle (random, hex)")
     active = Boolean(default=True)

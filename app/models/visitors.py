@@ -20,11 +20,13 @@ class VisitorPass(Table):
     unit = ForeignKey(Unit, on_delete=OnDelete.restrict, null=False, index=True)
     host = ForeignKey(Person, on_delete=OnDelete.set_null, null=True)
     guest_name = Varchar(length=80)
-    guest_phone = Varchar(length=32, default="")
-    # The guest's name and phone in the watchlist's normal form (``app.domain.watchlist``): the
-    # watchlist check made on every scan is then part of reading the pass.
+    # Sealed (app/services/sealed.py): the phone encrypted, its masked form in plain.
+    guest_phone = Varchar(length=255, default="")
+    guest_phone_masked = Varchar(length=32, default="")
+    # The guest's name in the watchlist's normal form (``app.domain.watchlist``), and the keyed
+    # hash of the phone's: the watchlist check made on every scan is then part of reading the pass.
     guest_name_key = Varchar(length=80, default="")
-    guest_phone_key = Varchar(length=32, default="")
+    guest_phone_key = Varchar(length=64, default="")
     purpose = Varchar(length=16, help_text="family_friend, domestic_help, repair, delivery, other")
     party_size = Integer(default=1)
     vehicle_plate = Varchar(length=16, default="")
@@ -59,8 +61,13 @@ class Registration(Table):
     name = Varchar(length=80, default="")
     gender = Varchar(length=8, default="")
     id_type = Varchar(length=16, default="")
-    id_number = Varchar(length=32, default="")
-    phone = Varchar(length=32, default="")
+    # Sealed (app/services/sealed.py): encrypted, masked forms beside them, the phone's keyed hash
+    # for finding a returning visitor.
+    id_number = Varchar(length=255, default="")
+    id_number_masked = Varchar(length=32, default="")
+    phone = Varchar(length=255, default="")
+    phone_hash = Varchar(length=64, default="")
+    phone_masked = Varchar(length=32, default="")
     unit = ForeignKey(Unit, on_delete=OnDelete.restrict, null=True, index=True)
     resident_asked_for = Varchar(length=80, default="")
     purpose = Varchar(length=16, default="")
@@ -103,6 +110,8 @@ class Visit(Table):
     exit_note = Text(default="", help_text="lost pass: what happened")
     replacement_fee = Varchar(length=16, default="")
     device_time = Timestamptz(null=True, default=None)
+    conflict = Varchar(length=32, default="", help_text="admitted with no signal against the server's verdict: "
+                       "kept, and reviewed (app/domain/conflicts.py)")
 
 
 class EscortTask(Table):
@@ -125,15 +134,20 @@ class EscortTask(Table):
 
 class WatchlistEntry(Table):
     """A barred person, matched by ID number, phone or name, until a date (or for good).
-    ID numbers and phones are kept in normal form; the name as typed, and in normal form
+    ID numbers and phones are kept in normal form, sealed (app/services/sealed.py), with their keyed
+    hashes for matching and masked forms beside them; the name as typed, and in normal form
     (``name_key``) for matching."""
 
     id = UUID(primary_key=True)
     estate = ForeignKey(Estate, on_delete=OnDelete.restrict, null=False, index=True)
     name = Varchar(length=80, default="")
     name_key = Varchar(length=80, default="")
-    id_number = Varchar(length=32, default="")
-    phone = Varchar(length=32, default="")
+    id_number = Varchar(length=255, default="")
+    id_number_hash = Varchar(length=64, default="")
+    id_number_masked = Varchar(length=32, default="")
+    phone = Varchar(length=255, default="")
+    phone_hash = Varchar(length=64, default="")
+    phone_masked = Varchar(length=32, default="")
     reason = Text(default="")
     until = Timestamptz(null=True, default=None)
     added_by = ForeignKey(Person, on_delete=OnDelete.set_null, null=True)
@@ -143,7 +157,9 @@ class WatchlistEntry(Table):
 
 
 class GuardAction(Table):
-    """The first result of a guard's action, kept per (person, idempotency key)."""
+    """The first result of a guard's action, kept per (person, idempotency key), with a
+    fingerprint of the request it answered (the same key for another request is refused) and
+    what the phone said of its time (``app/domain/device_time.py``)."""
 
     id = UUID(primary_key=True)
     person = ForeignKey(Person, on_delete=OnDelete.cascade, null=False)
@@ -151,5 +167,8 @@ class GuardAction(Table):
     action = Varchar(length=32)
     estate = ForeignKey(Estate, on_delete=OnDelete.restrict, null=True)
     result = JSON(default="{}")
+    fingerprint = Varchar(length=64, default="", help_text="digest of the request the key was first sent with")
     device_time = Timestamptz(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
+    clock_offset = Integer(null=True, default=None, help_text="seconds the phone's clock was ahead of the server's")
+    offline = Varchar(length=24, default="", help_text="the verdict the phone showed with no signal, if any")
+    created_at = Timestamptz(default=TimestamptzNow(), help_text="when it arrived")

@@ -22,6 +22,21 @@ from app.domain.roles import Role
 from app.services.scope import Viewer, scope_in
 
 PUBLIC = "public"
+# Beside the roles: a page a guard needs with no signal (the service worker keeps a copy), for
+# everyone allowed on it, or (a set of roles) for those holding one of them in the estate.
+OFFLINE = {"offline": True}
+GUARD_ROLES = frozenset({Role.GATE_GUARD, Role.PATROL_GUARD})
+
+
+def kept_offline(handler, state: dict) -> bool:
+    """Whether the service worker should keep this page for use with no signal."""
+    wanted = handler.opt.get("offline") if handler is not None else None
+    if not wanted:
+        return False
+    if wanted is True:
+        return True
+    scope = state.get("scope")
+    return scope is not None and bool(scope.roles & wanted)
 SIGNED_IN = "signed_in"
 ANY_ROLE = frozenset(Role)
 

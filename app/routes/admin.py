@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.domain.roles import Role
-from app.routes import admin_units
+from app.routes import admin_releases, admin_units
 from app.routes._util import Form, done_redirect, text
 from app.services import estates
 from app.services.errors import Invalid
@@ -27,7 +27,8 @@ def estate_form(data: dict) -> estates.EstateForm:
     return estates.EstateForm(
         name=text(data, "name"), slug=text(data, "slug"),
         timezone=text(data, "timezone") or estates.DEFAULT_TIMEZONE, visitor_rules=text(data, "visitor_rules"),
-        consent_timeout=text(data, "consent_timeout"),
+        consent_timeout=text(data, "consent_timeout"), offline_max_age=text(data, "offline_max_age"),
+        retention_years=text(data, "retention_years"),
     )
 
 
@@ -203,4 +204,5 @@ HANDLERS = [
     building_add, building_detail, building_rename, building_delete,
     gate_add, gate_rename, gate_delete, desk_add, desk_rename, desk_delete,
     *admin_units.HANDLERS,
+    *admin_releases.HANDLERS,
 ]

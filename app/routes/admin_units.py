@@ -3,17 +3,16 @@ admin's add, relabel, delete and CSV import. Registered through ``admin.HANDLERS
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery, MultipartBody
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.domain.roles import Role
 from app.domain.units import decode_upload
-from app.routes._util import Form, done_redirect, text
+from app.routes._util import Form, MultipartForm, done_redirect, text
 from app.services import units
 from app.services.errors import Invalid
 
@@ -76,7 +75,7 @@ async def units_import_page(request: Request) -> Template:
 
 
 @post("/e/{estate:str}/units/import", name="units_import", opt=ADMIN)
-async def units_import(request: Request, data: MultipartBody[dict[str, Any]]) -> Template:
+async def units_import(request: Request, data: MultipartForm) -> Template:
     upload = data.get("file")
     content = text(data, "csv")
     if isinstance(upload, UploadFile) and upload.filename:

@@ -39,17 +39,20 @@ async def signin_verify(request: Request, data: JSONBody[dict[str, Any]]) -> Res
     credential = data.get("credential")
     if not isinstance(credential, dict):
         raise Invalid({"__all__": passkeys.FAILED})
+    # Counted per account *and* address: someone hammering a person's passkey from elsewhere
+    # slows only themselves, and the owner still signs in from their own phone.
+    address = client_ip(request)
     owner = await passkeys.credential_owner(credential)
     await ratelimit.attempt(
-        f"sign_in_verify:ip:{client_ip(request)}", *([f"sign_in:person:{owner}"] if owner else [])
+        f"sign_in_verify:ip:{address}", *([f"sign_in:person:{owner}:ip:{address}"] if owner else [])
     )
     token = await passkeys.complete_sign_in(str(data.get("challengeId", "")), credential, user_agent(request))
     return set_session_cookie(Response({"redirect": safe_next(data.get("next"))}), token)
 
 
 @get("/enrol/{token:str}", name="enrol", opt={"roles": PUBLIC})
-async def enrol_page(token: FromPath[str]) -> Template:
-    link = await enrolment.check(token)
+async def enrol_page(request: Request, token: FromPath[str]) -> Template:
+    link = await enrolment.check(token, client_ip(request))
     if link.state is not LinkState.USABLE:
         status = 404 if link.state is LinkState.UNKNOWN else 410
         return Template("auth/enrol_invalid.html", context={"state": link.state.value}, status_code=status)
@@ -58,18 +61,20 @@ async def enrol_page(token: FromPath[str]) -> Template:
 
 @post("/enrol/{token:str}/options", name="enrol_options", opt={"roles": PUBLIC})
 async def enrol_options(request: Request, token: FromPath[str]) -> dict[str, Any]:
-    await ratelimit.attempt(f"enrol:ip:{client_ip(request)}", f"enrol:link:{token[:16]}")
-    return await passkeys.enrolment_options(token)
+    address = client_ip(request)
+    await ratelimit.attempt(f"enrol:ip:{address}", f"enrol:link:{token[:16]}")
+    return await passkeys.enrolment_options(token, address)
 
 
 @post("/enrol/{token:str}/verify", name="enrol_verify", opt={"roles": PUBLIC})
 async def enrol_verify(request: Request, token: FromPath[str], data: JSONBody[dict[str, Any]]) -> Response:
-    await ratelimit.attempt(f"enrol:ip:{client_ip(request)}", f"enrol:link:{token[:16]}")
+    address = client_ip(request)
+    await ratelimit.attempt(f"enrol:ip:{address}", f"enrol:link:{token[:16]}")
     credential = data.get("credential")
     if not isinstance(credential, dict):
         raise Invalid({"__all__": passkeys.FAILED})
     session_token = await passkeys.complete_enrolment(
-        token, str(data.get("challengeId", "")), credential, user_agent(request)
+        token, str(data.get("challengeId", "")), credential, user_agent(request), address
     )
     return set_session_cookie(Response({"redirect": "/"}), session_token)
 

@@ -6,22 +6,21 @@ arrears cannot have a goods release slip approved until the fees are settled.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from litestar import Request, post
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.domain.roles import Role
-from app.routes._util import text
+from app.routes._util import Form, text
 from app.routes.admin_units import unit_page, unit_redirect
 from app.services import units
 from app.services.errors import Invalid
 
 
 @post("/e/{estate:str}/units/{unit_id:uuid}/fee", name="unit_fee", opt={"roles": {Role.ADMIN, Role.FRONT_DESK}})
-async def unit_fee(request: Request, unit_id: FromPath[UUID], data: URLEncodedBody[dict[str, Any]]) -> Template | Redirect:
+async def unit_fee(request: Request, unit_id: FromPath[UUID], data: Form) -> Template | Redirect:
     try:
         await units.set_fee(request.state.scope, unit_id, text(data, "fee_status"), text(data, "fee_note"))
     except Invalid as exc:

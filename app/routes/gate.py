@@ -10,31 +10,19 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from litestar import Request, get, post
-from litestar.exceptions import NoRouteMatchFoundException
+from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from app.domain.roles import Role
-from app.routes._util import Form, PollTemplate, done_redirect, guard_action, text
-from app.services import gate
+from app.routes.access import OFFLINE
+from app.routes._util import Form, PollTemplate, answered, done_redirect, guard_action, many, text
+from app.services import estates, gate, release_gate
+from app.services import gate_manifest as gate_manifest_service
 from app.services.errors import Invalid
 
 SCANNER = {"roles": {Role.GATE_GUARD, Role.MANAGER, Role.SUPERVISOR}}
 ONSITE = {"roles": {Role.GATE_GUARD, Role.MANAGER, Role.SUPERVISOR, Role.FRONT_DESK}}
-
-
-def _pass_url(request: Request):
-    """Where a household's arrival notification leads: the resident's invitation page."""
-    slug = request.state.scope.estate.slug
-
-    def url(pass_id: UUID) -> str:
-        try:
-            return request.app.route_reverse("invitation_detail", estate=slug, pass_id=pass_id)
-        except NoRouteMatchFoundException:
-            return request.app.route_reverse("estate_home", estate=slug)
-
-    return url
 
 
 def _gate(request: Request, data: dict) -> str:
@@ -44,10 +32,11 @@ def _gate(request: Request, data: dict) -> str:
 
 
 def _view(result: dict) -> dict:
-    """A stored result with its ISO times read back as datetimes, for ``local_time``."""
+    """A stored result with its ISO times (``..._at``, and a permit's ``valid_until``) read back
+    as datetimes, for ``local_time``."""
     view = dict(result)
     for key, value in result.items():
-        if key.endswith("_at") and isinstance(value, str):
+        if (key.endswith("_at") or key == "valid_until") and isinstance(value, str):
             view[key] = datetime.fromisoformat(value)
     return view
 
@@ -57,7 +46,7 @@ async def _scanner_page(request: Request, *, verdict: dict | None = None, token:
     scope = request.state.scope
     context = {
         "scope": scope,
-        "gates": [] if request.htmx else await gate.gates(scope),
+        "gates": [] if request.htmx else await estates.gates(scope),
         "chosen_gate": request.cookies.get("gp_gate", ""),
         "v": _view(verdict) if verdict else None,
         "token": token,
@@ -68,7 +57,7 @@ async def _scanner_page(request: Request, *, verdict: dict | None = None, token:
     return Template("gate/scanner.html", context=context, status_code=status)
 
 
-@get("/e/{estate:str}/gate", name="gate_scanner", opt=SCANNER)
+@get("/e/{estate:str}/gate", name="gate_scanner", opt={**SCANNER, **OFFLINE})
 async def gate_scanner(request: Request) -> Template:
     return await _scanner_page(request)
 
@@ -80,25 +69,67 @@ async def gate_verify(request: Request, data: Form) -> Template:
 
 
 @post("/e/{estate:str}/gate/admit", name="gate_admit", opt=SCANNER)
-async def gate_admit(request: Request, data: Form) -> Template:
+async def gate_admit(request: Request, data: Form) -> Template | Response:
     token = text(data, "token").strip()
     try:
-        result = await gate.admit(request.state.scope, guard_action(request, data), token, _gate(request, data),
-                                  pass_url=_pass_url(request))
+        result = await gate.admit(request.state.scope, guard_action(request, data), token, _gate(request, data))
     except Invalid as exc:
         return await _scanner_page(request, token=token, errors=exc.errors, status=422)
-    return await _scanner_page(request, verdict=result, token=token)
+    return answered(request, await _scanner_page(request, verdict=result, token=token),
+                    refused=result["reason"] != gate.ADMITTED, reason=result.get("conflict") or result["reason"])
 
 
 @post("/e/{estate:str}/gate/exit", name="gate_exit", opt=SCANNER)
-async def gate_exit(request: Request, data: Form) -> Template:
+async def gate_exit(request: Request, data: Form) -> Template | Response:
     token = text(data, "token").strip()
     try:
         result = await gate.exit_by_code(request.state.scope, guard_action(request, data), token,
-                                         _gate(request, data), pass_url=_pass_url(request))
+                                         _gate(request, data))
+    except Invalid as exc:
+        return await _scanner_page(request, token=token, errors=exc.errors, status=422)
+    # A visitor already out is no refusal: two guards recorded the same exit.
+    return answered(request, await _scanner_page(request, verdict=result, token=token),
+                    refused=result["reason"] not in (gate.EXITED, gate.NOT_INSIDE),
+                    reason=result.get("conflict") or result["reason"])
+
+
+@get("/e/{estate:str}/gate/manifest", name="gate_manifest", opt=SCANNER)
+async def gate_manifest(request: Request) -> Response:
+    """The list a guard's phone judges passes by with no signal (``services/gate_manifest.py``)."""
+    body, etag = await gate_manifest_service.build(request.state.scope)
+    headers = {"etag": etag, "cache-control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+# Goods release slips: the same scanner, the guard's two actions ------------------------------
+
+
+async def _slip_action(request: Request, data: dict, act) -> Template:
+    token = text(data, "token").strip()
+    try:
+        result = await act(guard_action(request, data), token,
+                           await gate.gate_of(request.state.scope, _gate(request, data)))
     except Invalid as exc:
         return await _scanner_page(request, token=token, errors=exc.errors, status=422)
     return await _scanner_page(request, verdict=result, token=token)
+
+
+@post("/e/{estate:str}/gate/release", name="gate_release", opt=SCANNER)
+async def gate_release(request: Request, data: Form) -> Template:
+    """Every item ticked and the carrier confirmed: the goods leave (once per key)."""
+    scope = request.state.scope
+    return await _slip_action(request, data, lambda act, token, at: release_gate.release(
+        scope, act, token, at, many(data, "item"), text(data, "carrier_confirmed") == "yes"))
+
+
+@post("/e/{estate:str}/gate/hold", name="gate_hold", opt=SCANNER)
+async def gate_hold(request: Request, data: Form) -> Template:
+    """Something does not match: the slip is held with the guard's note (once per key)."""
+    scope = request.state.scope
+    return await _slip_action(request, data, lambda act, token, at: release_gate.hold(
+        scope, act, token, at, text(data, "hold_note")))
 
 
 # On site now ----------------------------------------------------------------------------------
@@ -110,7 +141,7 @@ async def _onsite_context(request: Request, **extra) -> dict:
             "error_visit": "", "may_scan": scope.has(*SCANNER["roles"]), **extra}
 
 
-@get("/e/{estate:str}/onsite", name="onsite", opt=ONSITE)
+@get("/e/{estate:str}/onsite", name="onsite", opt={**ONSITE, **OFFLINE})
 async def onsite(request: Request, done: FromQuery[str] = "") -> Template:
     return Template("gate/onsite.html", context=await _onsite_context(request, done=done))
 
@@ -128,10 +159,10 @@ async def onsite_count(request: Request) -> PollTemplate:
 
 
 @post("/e/{estate:str}/visits/{visit_id:uuid}/exit", name="visit_exit", opt=ONSITE)
-async def visit_exit(request: Request, visit_id: FromPath[UUID], data: Form) -> Template | Redirect:
+async def visit_exit(request: Request, visit_id: FromPath[UUID], data: Form) -> Template | Response:
     try:
         result = await gate.exit_visit(request.state.scope, guard_action(request, data), visit_id,
-                                       _gate(request, data), pass_url=_pass_url(request))
+                                       _gate(request, data))
     except Invalid as exc:
         return Template("gate/onsite.html", status_code=422, context=await _onsite_context(
             request, errors=exc.errors, error_visit=str(visit_id)))
@@ -139,11 +170,10 @@ async def visit_exit(request: Request, visit_id: FromPath[UUID], data: Form) -> 
 
 
 @post("/e/{estate:str}/visits/{visit_id:uuid}/lost-pass", name="visit_lost_pass", opt=ONSITE)
-async def visit_lost_pass(request: Request, visit_id: FromPath[UUID], data: Form) -> Template | Redirect:
+async def visit_lost_pass(request: Request, visit_id: FromPath[UUID], data: Form) -> Template | Response:
     try:
         result = await gate.lost_pass(request.state.scope, guard_action(request, data), visit_id,
-                                      _gate(request, data), text(data, "note"), text(data, "fee"),
-                                      pass_url=_pass_url(request))
+                                      _gate(request, data), text(data, "note"), text(data, "fee"))
     except Invalid as exc:
         return Template("gate/onsite.html", status_code=422, context=await _onsite_context(
             request, errors=exc.errors, values=data, error_visit=str(visit_id)))
@@ -156,5 +186,5 @@ async def visit_detail(request: Request, visit_id: FromPath[UUID]) -> Template:
     return Template("gate/visit.html", context={"scope": scope, "visit": await gate.visit_detail(scope, visit_id)})
 
 
-HANDLERS: list = [gate_scanner, gate_verify, gate_admit, gate_exit, onsite, onsite_list, onsite_count,
-                  visit_exit, visit_lost_pass, visit_detail]
+HANDLERS: list = [gate_scanner, gate_verify, gate_admit, gate_exit, gate_release, gate_hold, gate_manifest, onsite,
+                  onsite_list, onsite_count, visit_exit, visit_lost_pass, visit_detail]

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from markupsafe import Markup
 
 from app.domain.roles import Role
-from app.routes._util import Form, done_redirect
+from app.routes._util import Form, client_ip, done_redirect
 from app.routes.access import PUBLIC
 from app.services import invitations
 from app.services.errors import Invalid
@@ -96,8 +96,8 @@ async def household_history(request: Request, since: FromQuery[str] = "", until:
 
 
 @get("/p/{token:str}", name="pass_page", opt={"roles": PUBLIC})
-async def pass_page(token: FromPath[str]) -> Template:
-    found = await invitations.public_pass(token)
+async def pass_page(request: Request, token: FromPath[str]) -> Template:
+    found = await invitations.public_pass(token, client_ip(request))
     if not found.found:
         return Template("pass/gone.html", context={"revoked": False}, status_code=404, headers=PASS_HEADERS)
     if found.revoked:

@@ -13,6 +13,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import db, i18n
 from app.services import sessions
+from app.routes.access import kept_offline
 from app.services.scope import Viewer
 
 SESSION_COOKIE = "gp_session"
@@ -48,6 +49,17 @@ _SECURITY_HEADERS = (
 # Pages differ by who asks, in which language, and whether htmx wants a partial.
 _VARY = "Cookie, Accept-Language, HX-Request"
 
+# Set in the request's state by a template that shows an ID number or a phone in full
+# (``unmasked`` in routes/templating.py): that response is never stored, by the browser, a
+# proxy or the service worker. Other pages may be kept, but are revalidated each time.
+UNMASKED = "shows_unmasked"
+_NO_STORE = b"no-store"
+_REVALIDATE = b"no-cache, private"
+
+
+def mark_unmasked(scope: Scope) -> None:
+    scope.setdefault("state", {})[UNMASKED] = True  # type: ignore[typeddict-item]
+
 
 @functools.lru_cache(maxsize=1024)
 def _parse_cookies(header: str) -> MappingProxyType:
@@ -72,16 +84,26 @@ def _cookies(scope: Scope) -> Mapping[str, str]:
     return {}
 
 
-def _with_headers(headers: list, language: str) -> list:
+# Pages a guard needs with no signal (routes declare ``opt={"offline": True}``): the service
+# worker keeps a copy of each one the guard opens (app/templates/pwa/sw.js).
+OFFLINE_HEADER = (b"x-gatepost-offline", b"keep")
+
+
+def _with_headers(headers: list, language: str, unmasked: bool = False, keep_for: str = "") -> list:
     """The response's headers with the security headers it lacks and, on a page, its caching
-    and language, and ``Vary`` extended (compression has put Accept-Encoding there)."""
+    and language, and ``Vary`` extended (compression has put Accept-Encoding there).
+    A response that shows personal data unmasked is ``no-store``, whatever it said before."""
+    if unmasked:
+        headers = [h for h in headers if h[0].lower() != b"cache-control"] + [(b"cache-control", _NO_STORE)]
     present = {name.lower(): i for i, (name, _) in enumerate(headers)}
     out = list(headers)
     out.extend(header for header in _SECURITY_HEADERS if header[0] not in present)
     content_type = headers[present[b"content-type"]][1] if b"content-type" in present else b""
     if content_type.startswith(b"text/html"):
+        if keep_for:  # whose page it is: another person signing in on the phone drops it
+            out.extend((OFFLINE_HEADER, (b"x-gatepost-person", keep_for.encode())))
         if b"cache-control" not in present:
-            out.append((b"cache-control", b"no-cache, private"))
+            out.append((b"cache-control", _REVALIDATE))
         if b"content-language" not in present:
             out.append((b"content-language", language.encode()))
         if b"vary" in present:
@@ -108,11 +130,15 @@ async def _serve(app: ASGIApp, scope: Scope, receive: Receive, send: Send, cooki
         _header(scope, b"accept-language"),
     )
     i18n.set_language(language)
-    scope.setdefault("state", {})["language"] = language  # type: ignore[typeddict-item]
+    state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state["language"] = language
 
     async def send_with_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = _with_headers(list(message.get("headers", ())), language)
+            keep = (viewer is not None and message["status"] == 200
+                    and kept_offline(scope.get("route_handler"), state))
+            message["headers"] = _with_headers(list(message.get("headers", ())), language, state.get(UNMASKED, False),
+                                               str(viewer.person_id) if keep else "")
         await send(message)
 
     await app(scope, receive, send_with_headers)
@@ -124,8 +150,17 @@ def session_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         cookies = _cookies(scope)
-        if scope.get("path", "").startswith("/static/"):
+        path = scope.get("path", "")
+        # Static files need no one signed in; the health check must answer even when no
+        # connection to the database can be had, so it borrows none here.
+        if path.startswith("/static/") or path == "/healthz":
             await _serve(app, scope, receive, send, cookies, None)
+            return
+        handler = scope.get("route_handler")
+        if handler is not None and handler.opt.get("stream"):
+            # An event stream stays open for minutes: it borrows a connection for each of its
+            # few statements instead of keeping one from the pool all that time.
+            await _serve(app, scope, receive, send, cookies, await sessions.resolve(cookies.get(SESSION_COOKIE)))
             return
         async with db.one_connection():  # on PostgreSQL, the request's statements share one connection
             await _serve(app, scope, receive, send, cookies, await sessions.resolve(cookies.get(SESSION_COOKIE)))

@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 
 from app import i18n
 from app.domain.devices import device_label
-from app.routes._util import Form, done_redirect, many, safe_next, text, user_agent
+from app.routes._util import Form, PollTemplate, done_redirect, many, safe_next, text, user_agent
 from app.routes.access import SIGNED_IN
 from app.routes.errors import wants_json
 from app.services import notifications, push
@@ -46,6 +46,13 @@ async def _list_page(request: Request, *, flash: str | None = None, error: str |
 @get("/notifications", name="notification_list", opt={"roles": SIGNED_IN})
 async def notification_list(request: Request, done: FromQuery[str | None] = None) -> Template:
     return await _list_page(request, flash=FLASHES.get(done or ""))
+
+
+@get("/notifications/unread", name="notification_unread", opt={"roles": SIGNED_IN})
+async def notification_unread(request: Request) -> PollTemplate:
+    """The bottom bar's unread count (counted with the session), asked for again when the
+    person's notifications change."""
+    return PollTemplate("_partials/unread_badge.html", context={"unread": request.user.unread})
 
 
 @get("/notifications/{notification_id:uuid}", name="notification_open", opt={"roles": SIGNED_IN})
@@ -107,6 +114,7 @@ async def _settings_page(request: Request, *, flash: str | None = None, status: 
             "devices": await notifications.devices(request.user.person_id),
             "kinds": notifications.kind_choices(request.user),
             "public_key": await push.public_key(),
+            "max_devices": notifications.MAX_DEVICES,
             "flash": flash,
         },
         status_code=status,
@@ -146,6 +154,6 @@ async def push_device_remove(request: Request, device_id: FromPath[UUID]) -> Red
 
 
 HANDLERS = [
-    notification_list, notification_open, notifications_read_all, notification_act,
+    notification_list, notification_unread, notification_open, notifications_read_all, notification_act,
     notification_settings, push_subscribe, push_unsubscribe, push_device_kinds, push_device_remove,
 ]

@@ -15,14 +15,17 @@ from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from jinja2 import pass_eval_context
+from jinja2 import Environment, pass_context, pass_eval_context
 from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from app import i18n
 from app.domain.masking import mask_id_number, mask_phone
 from app.domain.roles import Role
 from app.i18n import N_
+from app.routes.access import GUARD_ROLES
+from app.routes.middleware import mark_unmasked
 from app.services import clock
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -56,6 +59,7 @@ class NavItem:
     href: str
     icon: str
     badge: int = 0  # e.g. unread notifications
+    unread: bool = False  # the badge is the unread count, live (_partials/unread_badge.html)
 
 
 ROLE_NAMES = {
@@ -99,9 +103,20 @@ def nav_items(request) -> list[NavItem]:
     else:
         items.append(NavItem(i18n.gettext("Home"), app.route_reverse("root"), "home"))
     items.append(NavItem(i18n.gettext("Notifications"), app.route_reverse("notification_list"), "bell",
-                         badge=getattr(viewer, "unread", 0)))
+                         badge=getattr(viewer, "unread", 0), unread=True))
     items.append(NavItem(i18n.gettext("Account"), app.route_reverse("account"), "account"))
     return items
+
+
+def live_stream_url(request) -> str:
+    """Where a page's live regions hear of changes (routes/live.py): the person's stream in this
+    estate, or outside any (their unread count); '' for nobody signed in."""
+    if request.scope.get("user") is None:
+        return ""
+    scope = getattr(request.state, "scope", None)
+    if scope is not None:
+        return request.app.route_reverse("live_estate_stream", estate=scope.estate.slug)
+    return request.app.route_reverse("live_stream")
 
 
 # (roles, label, route, icon): a role's main areas, most used first. The bar has room for
@@ -109,15 +124,39 @@ def nav_items(request) -> list[NavItem]:
 NAV_AREAS = (
     ({Role.GATE_GUARD}, N_("Scan"), "gate_scanner", "scan"),
     ({Role.GATE_GUARD}, N_("On site"), "onsite", "onsite"),
+    ({Role.PATROL_GUARD}, N_("Patrol"), "patrol_home", "scan"),
     ({Role.PATROL_GUARD}, N_("Escorts"), "escort_list", "escort"),
     ({Role.RESIDENT}, N_("Invitations"), "invitation_list", "ticket"),
+    ({Role.RESIDENT}, N_("Goods"), "release_list", "slip"),
+    ({Role.FRONT_DESK}, N_("Slips"), "desk_queue", "slip"),
     ({Role.MANAGER, Role.SUPERVISOR}, N_("Decisions"), "escalation_list", "decide"),
+    ({Role.SUPERVISOR}, N_("Approvals"), "slip_approvals", "slip"),
     ({Role.FRONT_DESK}, N_("Lobby"), "lobby", "lobby"),
     ({Role.ADMIN}, N_("Estate"), "admin_estate", "building"),
     ({Role.ADMIN, Role.FRONT_DESK}, N_("People"), "people_list", "people"),
     ({Role.MANAGER, Role.SUPERVISOR}, N_("On site"), "onsite", "onsite"),
 )
 MAX_NAV_AREAS = 3
+
+
+
+
+# Whose actions go through the phone's outbox: guards, and whoever keeps the duty log (the lobby's
+# tablet loses its Wi-Fi too).
+OUTBOX_ROLES = GUARD_ROLES | {Role.FRONT_DESK, Role.SUPERVISOR}
+
+
+def outbox_strip(request) -> dict | None:
+    """The outbox strip's settings on this page, or None where it has no place: shown to guards
+    and the duty log's other keepers, and to anyone signed out (actions may wait on this phone
+    for its guard to sign in again). Supervisors and managers may clear another guard's waiting
+    actions from a shared phone."""
+    viewer = request.scope.get("user")
+    if viewer is None:
+        return {"clear_others": False}
+    if not viewer.holds_anywhere(OUTBOX_ROLES):
+        return None
+    return {"clear_others": viewer.holds_anywhere({Role.SUPERVISOR, Role.MANAGER})}
 
 
 COMMON_TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Singapore",
@@ -191,6 +230,35 @@ def remembered_url_for(limit: int = 4096):
     return url_for
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class Templates(Environment):
+    """Jinja's environment, reading ``row.name`` of a dict row (every database row is one) in one
+    step. Jinja tries the attribute first and, when it fails, the key: on a list of a couple of
+    hundred rows that failed lookup was most of the page's time. A plain dict has no attribute
+    but its methods, so the result is the same: the key's value, or undefined."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+def isoformat(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def template_filters() -> dict:
+    """Filters for what a long list formats on every row: Jinja calls a filter directly, where a
+    global function goes through the context's ``call`` (several times the cost of the work on a
+    list of a couple of hundred rows). ``{{ at | local_time(tz, "%H:%M") }}``, ``{{ at | iso }}``."""
+    return {"local_time": local_time, "iso": isoformat}
+
+
 def template_globals() -> dict:
     return {
         "_": template_gettext,
@@ -198,6 +266,8 @@ def template_globals() -> dict:
         "ngettext": template_ngettext,
         "static_url": static_url,
         "nav_items": nav_items,
+        "outbox_strip": outbox_strip,
+        "live_stream_url": live_stream_url,
         "role_name": role_name,
         "relation_name": relation_name,
         "local_time": local_time,
@@ -209,9 +279,24 @@ def template_globals() -> dict:
         "new_key": new_key,
         "mask_phone": mask_phone,
         "mask_id_number": mask_id_number,
+        "unmasked": unmasked,
     }
 
 
+@pass_context
+def unmasked(context: Context, value: str | None) -> str:
+    """An ID number or a phone shown in full, where a role needs it (a staff record, the form
+    that takes it). Everywhere else they go through ``mask_phone`` and ``mask_id_number``
+    (tests/unit/test_personal_data_in_templates.py reads every template for it). The page is
+    sent ``Cache-Control: no-store``, so no browser, proxy or service worker keeps a copy
+    (a guard's phone keeps the blank registration form for use with no signal)."""
+    request = context.get("request")
+    if request is not None and value:  # an empty field shows nothing: the blank form may be kept
+        mark_unmasked(request.scope)
+    return value or ""
+
+
 def new_key() -> str:
-    """A fresh idempotency key for a guard action's form (see static/js/guard-action.js)."""
+    """An idempotency key for a guard action's form, for a browser without the outbox: the outbox
+    (static/js/outbox.js) makes its own on the phone for every action."""
     return uuid.uuid4().hex

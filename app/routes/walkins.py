@@ -3,19 +3,21 @@ page, the manager's escalations, and patrol's escort tasks.
 
 The guard's waiting screen is ``walkins/_partials/status.html``: the detail page includes it,
 and while someone else must act (the household, the manager) it asks ``walkin_status`` again
-every 3 seconds (ETag, so an unchanged answer is a 304) until a final state ends the polling.
+when a walk-in changes (a live screen: routes/live.py), or every 3 seconds without an event
+stream (ETag, so an unchanged answer is a 304), until a final state ends it.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from app.domain import walkins as rules
 from app.domain.roles import Role
+from app.routes.access import OFFLINE
 from app.routes._util import Form, PollTemplate, done_redirect, guard_action, text
 from app.services import escorts, walkins
 from app.services.errors import Invalid
@@ -57,13 +59,13 @@ async def _form_page(request: Request, kind: str, *, values=None, errors=None, m
     })
 
 
-@get("/e/{estate:str}/walkins/new", name="walkin_new", opt=GUARD)
+@get("/e/{estate:str}/walkins/new", name="walkin_new", opt={**GUARD, **OFFLINE})
 async def walkin_new(request: Request, kind: FromQuery[str] = "walk_in") -> Template:
     return await _form_page(request, kind)
 
 
 @post("/e/{estate:str}/walkins", name="walkin_create", opt=GUARD)
-async def walkin_create(request: Request, data: Form) -> Template | Redirect:
+async def walkin_create(request: Request, data: Form) -> Template | Response:
     facts = _facts(data)
     try:
         result = await walkins.register(request.state.scope, guard_action(request, data), facts)
@@ -94,7 +96,7 @@ async def walkin_watch(request: Request, name: FromQuery[str] = "", id_number: F
     return Template("walkins/_partials/watchlist_warning.html", context={**_common(request), "matches": matches})
 
 
-@get("/e/{estate:str}/walkins", name="walkin_list", opt=OPEN_LIST)
+@get("/e/{estate:str}/walkins", name="walkin_list", opt={**OPEN_LIST, **OFFLINE})
 async def walkin_list(request: Request) -> Template:
     lists = await walkins.open_list(request.state.scope)
     context = {**_common(request), **lists, "can_register": request.state.scope.has(Role.GATE_GUARD)}
@@ -129,7 +131,7 @@ async def walkin_status(request: Request, registration_id: FromPath[UUID]) -> Te
 
 
 @post("/e/{estate:str}/walkins/{registration_id:uuid}/escalate", name="walkin_escalate", opt=GUARD)
-async def walkin_escalate(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Redirect:
+async def walkin_escalate(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Response:
     try:
         result = await walkins.escalate(request.state.scope, guard_action(request, data), registration_id,
                                         relation=text(data, "relation"), evidence=text(data, "evidence"))
@@ -137,10 +139,11 @@ async def walkin_escalate(request: Request, registration_id: FromPath[UUID], dat
         return await _detail_page(request, registration_id, form="escalate", errors=exc.errors, values=data,
                                   status=422)
     done = "escalated" if result.get("escalated") else "not_escalated"
-    return done_redirect(request, "walkin_detail", done, registration_id=registration_id)
+    return done_redirect(request, "walkin_detail", done, refused=not result.get("escalated"),
+                         registration_id=registration_id)
 
 
-async def _settle(request: Request, registration_id: UUID, data: Form, settle, flag: str) -> Template | Redirect:
+async def _settle(request: Request, registration_id: UUID, data: Form, settle, flag: str) -> Template | Response:
     """A guard's one-tap step on an approved walk-in (``walkins.admit`` or ``walkins.left``):
     the detail page again, saying whether this tap did it (``flag``) or it had moved on."""
     try:
@@ -148,22 +151,22 @@ async def _settle(request: Request, registration_id: UUID, data: Form, settle, f
     except Invalid as exc:
         return await _detail_page(request, registration_id, form="settle", errors=exc.errors, status=422)
     done = flag if result.get(flag) else f"not_{flag}"
-    return done_redirect(request, "walkin_detail", done, registration_id=registration_id)
+    return done_redirect(request, "walkin_detail", done, refused=not result.get(flag), registration_id=registration_id)
 
 
 @post("/e/{estate:str}/walkins/{registration_id:uuid}/admit", name="walkin_admit", opt=GUARD)
-async def walkin_admit(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Redirect:
+async def walkin_admit(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Response:
     return await _settle(request, registration_id, data, walkins.admit, "admitted")
 
 
 @post("/e/{estate:str}/walkins/{registration_id:uuid}/left", name="walkin_left", opt=GUARD)
-async def walkin_left(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Redirect:
+async def walkin_left(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Response:
     """The approved visitor went away without coming in."""
     return await _settle(request, registration_id, data, walkins.left, "left")
 
 
 @post("/e/{estate:str}/walkins/{registration_id:uuid}/complete", name="walkin_complete", opt=GUARD)
-async def walkin_complete(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Redirect:
+async def walkin_complete(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Response:
     try:
         result = await walkins.complete(request.state.scope, guard_action(request, data), registration_id,
                                         _facts(data, rules.Kind.EMERGENCY.value))
@@ -171,7 +174,8 @@ async def walkin_complete(request: Request, registration_id: FromPath[UUID], dat
         return await _detail_page(request, registration_id, form="complete", errors=exc.errors, values=data,
                                   status=422)
     done = "completed" if result.get("completed") else "not_completed"
-    return done_redirect(request, "walkin_detail", done, registration_id=registration_id)
+    return done_redirect(request, "walkin_detail", done, refused=not result.get("completed"),
+                         registration_id=registration_id)
 
 
 # The household's consent ------------------------------------------------------------------
@@ -192,7 +196,7 @@ async def consent_detail(request: Request, registration_id: FromPath[UUID], done
 
 
 @post("/e/{estate:str}/consents/{registration_id:uuid}/answer", name="consent_answer", opt=RESIDENT)
-async def consent_answer(request: Request, registration_id: FromPath[UUID], data: Form) -> Redirect:
+async def consent_answer(request: Request, registration_id: FromPath[UUID], data: Form) -> Response:
     result = await walkins.answer_consent(request.state.scope, registration_id, text(data, "answer") == "approve")
     done = "answered" if result["decided"] else "too_late"
     return done_redirect(request, "consent_detail", done, registration_id=registration_id)
@@ -209,8 +213,15 @@ async def escalation_list(request: Request) -> Template:
     return Template("walkins/escalations.html", context=context)
 
 
+@get("/e/{estate:str}/escalations/board", name="escalation_board", opt=MANAGERS)
+async def escalation_board(request: Request) -> PollTemplate:
+    """The decisions page's lists, asked for again when a walk-in changes."""
+    context = {**_common(request), **(await walkins.escalations(request.state.scope))}
+    return PollTemplate("walkins/_partials/escalations.html", context=context)
+
+
 @post("/e/{estate:str}/walkins/{registration_id:uuid}/decide", name="escalation_decide", opt=MANAGER)
-async def escalation_decide(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Redirect:
+async def escalation_decide(request: Request, registration_id: FromPath[UUID], data: Form) -> Template | Response:
     try:
         result = await walkins.decide_escalation(request.state.scope, registration_id,
                                                  text(data, "decision") == "admit", text(data, "note"))
@@ -224,7 +235,7 @@ async def escalation_decide(request: Request, registration_id: FromPath[UUID], d
 # Patrol's escort tasks --------------------------------------------------------------------
 
 
-@get("/e/{estate:str}/escorts", name="escort_list", opt=ESCORT_VIEW)
+@get("/e/{estate:str}/escorts", name="escort_list", opt={**ESCORT_VIEW, **OFFLINE})
 async def escort_list(request: Request, done: FromQuery[str] = "") -> Template:
     scope = request.state.scope
     context = {**_common(request), **(await escorts.tasks(scope)), "done": done,
@@ -235,21 +246,21 @@ async def escort_list(request: Request, done: FromQuery[str] = "") -> Template:
 
 
 @post("/e/{estate:str}/escorts/{task_id:uuid}/acknowledge", name="escort_acknowledge", opt=PATROL)
-async def escort_acknowledge(request: Request, task_id: FromPath[UUID], data: Form) -> Redirect:
+async def escort_acknowledge(request: Request, task_id: FromPath[UUID], data: Form) -> Response:
     try:
         result = await escorts.acknowledge(request.state.scope, guard_action(request, data), task_id)
     except Invalid:
-        return done_redirect(request, "escort_list", "not_accepted")
+        return done_redirect(request, "escort_list", "not_accepted", refused=True)
     return done_redirect(request, "escort_list", "acknowledged" if result["acknowledged"] else "taken",
-                         anchor=f"#task-{task_id}")
+                         refused=not result["acknowledged"], anchor=f"#task-{task_id}")
 
 
 @post("/e/{estate:str}/escorts/{task_id:uuid}/complete", name="escort_complete", opt=PATROL)
-async def escort_complete(request: Request, task_id: FromPath[UUID], data: Form) -> Redirect:
+async def escort_complete(request: Request, task_id: FromPath[UUID], data: Form) -> Response:
     try:
         result = await escorts.complete(request.state.scope, guard_action(request, data), task_id, text(data, "note"))
     except Invalid:
-        return done_redirect(request, "escort_list", "not_accepted")
+        return done_redirect(request, "escort_list", "not_accepted", refused=True)
     return done_redirect(request, "escort_list", "completed" if result["completed"] else "already_done")
 
 
@@ -257,6 +268,6 @@ HANDLERS: list = [
     walkin_new, walkin_create, walkin_lookup, walkin_watch, walkin_list, walkin_detail, walkin_status,
     walkin_escalate, walkin_admit, walkin_left, walkin_complete,
     consent_list, consent_detail, consent_answer,
-    escalation_list, escalation_decide,
+    escalation_list, escalation_board, escalation_decide,
     escort_list, escort_acknowledge, escort_complete,
 ]

@@ -43,6 +43,7 @@ async def signing_key(estate_id: UUID) -> Ed25519PrivateKey:
 
 
 async def public_key_hex(estate_id: UUID) -> str:
+    """The estate's public key, as the guards' phones check codes with it (the gate manifest)."""
     return tokens.public_key_bytes(await signing_key(estate_id)).hex()
 
 

@@ -15,7 +15,8 @@ from app.domain.roles import Relation, Role
 from app.domain import invitations as invite_rules
 from app.models.estates import Building, Estate, Gate, LobbyDesk, Unit
 from app.models.visitors import Visit, VisitorPass
-from app.services import enrolment, invitations, people
+from app.services import demo_duty, demo_patrol, demo_releases, demo_requests, enrolment, invitations, people
+from app.services.errors import NotFound
 from app.services.clock import utcnow
 from app.services.people import NewPerson
 
@@ -37,6 +38,7 @@ CAST: tuple[tuple[str, tuple[Role, ...], tuple[str, Relation] | None], ...] = (
     ("Wang Fang", (Role.RESIDENT,), ("5-2-1301", Relation.OWNER)),
     ("Wang Xiaoming", (Role.RESIDENT,), ("5-2-1301", Relation.FAMILY)),
     ("Liu Yang", (Role.RESIDENT,), ("3-1-0902", Relation.TENANT)),
+    ("Tang Wei", (Role.RESIDENT,), ("3-1-0902", Relation.OWNER)),  # Liu Yang's landlord
 )
 
 SURNAMES = ("Zhang", "Huang", "Lin", "He", "Guo", "Ma", "Luo", "Liang", "Song", "Zheng", "Xie", "Han",
@@ -62,13 +64,33 @@ async def load() -> list[DemoLink]:
     estate = await Estate.objects().where(Estate.slug == SLUG).first()
     if estate is None:
         estate = await _create_estate()
+    cast = await _cast(estate)
     await _invitations(estate)
+    await demo_releases.load(estate, cast)
+    await demo_duty.load(estate, cast)
+    await demo_patrol.load(estate, cast)
+    await demo_requests.load(estate, cast)
     links = []
     for name, roles, home in CAST:
-        person_id, _ = await people.find_in_estate(SLUG, name)
+        person_id = cast[name]
         issued = await enrolment.issue_by_operator(SLUG, person_id)
         links.append(DemoLink(name=name, roles=roles, unit=home[0] if home else "", url=issued.url))
     return links
+
+
+async def _cast(estate: Estate) -> dict:
+    """The demo people by name; one added to the cast since the estate was made is made now."""
+    found = {}
+    for name, roles, home in CAST:
+        try:
+            found[name], _ = await people.find_in_estate(SLUG, name)
+        except NotFound:
+            unit = await Unit.select(Unit.id).where((Unit.estate == estate.id) & (Unit.label == home[0])).first() \
+                if home else None
+            found[name] = await people.create(estate.id, NewPerson(
+                name=name, roles=roles, unit_id=unit["id"] if unit else None, relation=home[1] if home else None),
+                actor=None)
+    return found
 
 
 async def _create_estate() -> Estate:

@@ -11,7 +11,7 @@ from app.domain.roles import Role, may_issue_enrolment
 from app.models.auth import EnrolmentLink
 from app.models.estates import Estate
 from app.models.people import Person, RoleGrant
-from app.services import audit
+from app.services import audit, ratelimit
 from app.services.clock import utcnow
 from app.services.errors import Forbidden, NotFound
 from app.services.scope import Scope
@@ -91,7 +91,10 @@ async def issue_by_operator(estate_slug: str, person_id: UUID, *, revoke_old: bo
     return await _create(person_id, estate["id"], None, revoke_old)
 
 
-async def check(token: str) -> LinkCheck:
+async def check(token: str, address: str) -> LinkCheck:
+    """What the link opened from ``address`` is; an address that has asked for too many
+    unknown links this minute is refused (``ratelimit.before_link_lookup``)."""
+    await ratelimit.before_link_lookup(address)
     row = await EnrolmentLink.select(
         EnrolmentLink.id,
         EnrolmentLink.person,
@@ -102,6 +105,8 @@ async def check(token: str) -> LinkCheck:
         EnrolmentLink.person.active.as_alias("person_active"),
         EnrolmentLink.estate.name.as_alias("estate_name"),
     ).where(EnrolmentLink.token_hash == token_hash(token)).first()
+    if row is None:
+        await ratelimit.unknown_link(address)
     found = row is not None and row["person_active"]
     state = link_state(
         found=found,

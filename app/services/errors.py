@@ -20,4 +20,13 @@ class Invalid(Exception):
 
 
 class RateLimited(Exception):
-    """Too many attempts from this address or for this account in the last minute."""
+    """Too many attempts from this address or for this account in the last minute.
+
+    ``retry_after``: seconds until the attempts are counted afresh (sent as ``Retry-After``);
+    ``message``: what to tell the person when there is more to say than "too many attempts".
+    """
+
+    def __init__(self, retry_after: int = 60, message: str | None = None):
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+        self.message = message

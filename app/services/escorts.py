@@ -15,6 +15,7 @@ from app.domain.walkins import EscortState, State
 from app.i18n import N_
 from app.models.visitors import EscortTask, Registration
 from app.services import audit, idempotency
+from app.services import walkin_records as records
 from app.services.clock import utcnow
 from app.services.errors import Invalid, NotFound
 from app.services.idempotency import Action
@@ -108,11 +109,13 @@ async def complete(scope: Scope, act: Action, task_id: UUID | str, note: str = "
         if not moved:
             return {"completed": False, **(await _state(task["id"]))}
         if task["kind"] == "escort":  # the resident opened the door: the registration is complete
-            await Registration.update({
+            completed = await Registration.update({
                 Registration.state: State.COMPLETED.value, Registration.completed_at: now,
             }).where(
                 (Registration.id == task["registration"]) & (Registration.state == State.ADMITTED.value)
-            )
+            ).returning(Registration.unit)
+            if completed:
+                records.changed(scope.estate_id, completed[0]["unit"])
         await audit.record("escort.completed", actor=scope.person_id, estate=scope.estate_id, subject=task["id"],
                            registration=str(task["registration"]))
         return {"completed": True, "state": EscortState.DONE.value}

@@ -15,7 +15,10 @@ from uuid import UUID
 
 from piccolo.table import Table
 
+from app.domain import inputs
 from app.db import is_integrity_error, write_transaction
+from app.domain.offline import valid_max_age_hours
+from app.domain import retention
 from app.domain.roles import Role
 from app.domain.walkins import valid_consent_timeout
 from app.i18n import N_
@@ -36,6 +39,8 @@ SLUG_TAKEN = N_("Another estate already uses this short name. Choose another.")
 TIMEZONE_INVALID = N_("Choose a time zone from the list.")
 RULES_TOO_LONG = N_("Keep the visitor rules under 4000 characters.")
 CONSENT_TIMEOUT_INVALID = N_("Enter a number of seconds from 5 to 1800.")
+OFFLINE_MAX_AGE_INVALID = N_("Enter a whole number of hours from 1 to 48.")
+RETENTION_INVALID = N_("Enter a whole number of years from 1 to 10.")
 CODE_INVALID = N_("Use up to 8 letters or digits, as in unit labels (the 5 of 5-2-1301).")
 CODE_TAKEN = N_("There is already a building with this code.")
 BUILDING_HAS_UNITS = N_("This building still has units. Delete or move its units first.")
@@ -58,6 +63,8 @@ class EstateForm:
     visitor_rules: str = ""
     slug: str = ""
     consent_timeout: str = ""  # seconds a guard waits for a household's answer; empty: unchanged
+    offline_max_age: str = ""  # hours a guard's offline list of passes is judged by; empty: unchanged
+    retention_years: str = ""  # years records are kept before personal details are erased; empty: unchanged
 
 
 def _name_errors(name: str, limit: int) -> str | None:
@@ -81,15 +88,29 @@ def _validate(form: EstateForm, *, with_slug: bool) -> dict[str, str]:
         errors["visitor_rules"] = RULES_TOO_LONG
     if form.consent_timeout.strip() and _consent_timeout(form) is None:
         errors["consent_timeout"] = CONSENT_TIMEOUT_INVALID
+    if form.offline_max_age.strip() and _offline_max_age(form) is None:
+        errors["offline_max_age"] = OFFLINE_MAX_AGE_INVALID
+    if form.retention_years.strip() and _retention_years(form) is None:
+        errors["retention_years"] = RETENTION_INVALID
     return errors
 
 
+def _retention_years(form: EstateForm) -> int | None:
+    years = inputs.whole_number(form.retention_years, 0, 10**9)
+    return years if years is not None and retention.valid_years(years) else None
+
+
 def _consent_timeout(form: EstateForm) -> int | None:
+    seconds = inputs.whole_number(form.consent_timeout, 0, 10**9)
+    return seconds if seconds is not None and valid_consent_timeout(seconds) else None
+
+
+def _offline_max_age(form: EstateForm) -> int | None:
     try:
-        seconds = int(form.consent_timeout.strip())
+        hours = int(form.offline_max_age.strip())
     except ValueError:
         return None
-    return seconds if valid_consent_timeout(seconds) else None
+    return hours if valid_max_age_hours(hours) else None
 
 
 async def administered(viewer: Viewer) -> list[dict]:
@@ -140,13 +161,22 @@ async def update(scope: Scope, form: EstateForm) -> None:
     }
     if form.consent_timeout.strip():
         changes[Estate.consent_timeout_seconds] = _consent_timeout(form)
+    if form.offline_max_age.strip():
+        changes[Estate.offline_max_age_hours] = _offline_max_age(form)
+    if form.retention_years.strip():
+        changes[Estate.retention_years] = _retention_years(form)
+    before = await Estate.select(Estate.retention_years).where(Estate.id == scope.estate_id).first()
     await Estate.update(changes).where(Estate.id == scope.estate_id)
+    if before and Estate.retention_years in changes and changes[Estate.retention_years] != before["retention_years"]:
+        await audit.record("estate.retention_changed", actor=scope.person_id, estate=scope.estate_id,
+                           subject=scope.estate_id, old=before["retention_years"], new=changes[Estate.retention_years])
     await audit.record("estate.updated", actor=scope.person_id, estate=scope.estate_id, subject=scope.estate_id)
 
 
 async def settings(scope: Scope) -> dict:
     """The estate's own settings as stored (the scope carries only what every request needs)."""
-    return await Estate.select(Estate.visitor_rules, Estate.consent_timeout_seconds).where(
+    return await Estate.select(Estate.visitor_rules, Estate.consent_timeout_seconds,
+                               Estate.offline_max_age_hours, Estate.retention_years).where(
         Estate.id == scope.estate_id
     ).first()
 
@@ -156,6 +186,11 @@ class Places:
     buildings: list[dict]
     gates: list[dict]
     desks: list[dict]
+
+
+async def gates(scope: Scope) -> list[dict]:
+    """The estate's gates (id, name) by name: where guards stand, and what they choose from."""
+    return await Gate.select(Gate.id, Gate.name).where(scope.where(Gate)).order_by(Gate.name)
 
 
 async def places(scope: Scope) -> Places:
@@ -172,7 +207,7 @@ async def places(scope: Scope) -> Places:
         b["units"] = counts.get(b["id"], 0)
     return Places(
         buildings=buildings,
-        gates=await Gate.select(Gate.id, Gate.name).where(scope.where(Gate)).order_by(Gate.name),
+        gates=await gates(scope),
         desks=await LobbyDesk.select(LobbyDesk.id, LobbyDesk.name).where(scope.where(LobbyDesk)).order_by(LobbyDesk.name),
     )
 
@@ -193,7 +228,11 @@ async def add_building(scope: Scope, code: str, name: str) -> None:
         errors["name"] = NAME_TOO_LONG
     if errors:
         raise Invalid(errors)
-    await _insert(Building(estate=scope.estate_id, code=code, name=name.strip()), {"code": CODE_TAKEN})
+    async with write_transaction():
+        building = Building(estate=scope.estate_id, code=code, name=name.strip())
+        await _insert(building, {"code": CODE_TAKEN})
+        await audit.record("estate.building_added", actor=scope.person_id, estate=scope.estate_id,
+                           subject=building.id, code=code, name=name.strip())
 
 
 async def building(scope: Scope, building_id: UUID) -> dict:
@@ -207,14 +246,20 @@ async def rename_building(scope: Scope, building_id: UUID, name: str) -> None:
     await scope.get(Building, building_id)
     if len(name.strip()) > 120:
         raise Invalid({"name": NAME_TOO_LONG})
-    await Building.update({Building.name: name.strip()}).where(Building.id == building_id)
+    async with write_transaction():
+        await Building.update({Building.name: name.strip()}).where(Building.id == building_id)
+        await audit.record("estate.building_renamed", actor=scope.person_id, estate=scope.estate_id,
+                           subject=building_id, name=name.strip())
 
 
 async def delete_building(scope: Scope, building_id: UUID) -> str:
     building = await scope.get(Building, building_id)
     if await Unit.exists().where(Unit.building == building.id):
         raise Invalid({"__all__": BUILDING_HAS_UNITS})
-    await _delete(Building, building.id)
+    async with write_transaction():
+        await _delete(Building, building.id)
+        await audit.record("estate.building_deleted", actor=scope.person_id, estate=scope.estate_id,
+                           subject=building.id, code=building.code)
     return building.code
 
 
@@ -230,7 +275,11 @@ async def add_named(scope: Scope, kind: str, name: str) -> None:
         raise Invalid({"name": problem})
     if await table.exists().where(scope.where(table) & (table.name == name)):  # type: ignore[attr-defined]
         raise Invalid({"name": taken})
-    await _insert(table(estate=scope.estate_id, name=name), {"name": taken})
+    async with write_transaction():
+        row = table(estate=scope.estate_id, name=name)
+        await _insert(row, {"name": taken})
+        await audit.record(f"estate.{kind}_added", actor=scope.person_id, estate=scope.estate_id, subject=row.id,
+                           name=name)
 
 
 async def rename_named(scope: Scope, kind: str, row_id: UUID, name: str) -> None:
@@ -244,7 +293,10 @@ async def rename_named(scope: Scope, kind: str, row_id: UUID, name: str) -> None
     ):
         raise Invalid({"name": taken})
     try:
-        await table.update({table.name: name}).where(table.id == row_id)  # type: ignore[attr-defined]
+        async with write_transaction():
+            await table.update({table.name: name}).where(table.id == row_id)  # type: ignore[attr-defined]
+            await audit.record(f"estate.{kind}_renamed", actor=scope.person_id, estate=scope.estate_id,
+                               subject=row_id, name=name)
     except Exception as exc:
         if is_integrity_error(exc):
             raise Invalid({"name": taken}) from exc
@@ -254,7 +306,10 @@ async def rename_named(scope: Scope, kind: str, row_id: UUID, name: str) -> None
 async def delete_named(scope: Scope, kind: str, row_id: UUID) -> str:
     table, _ = NAMED[kind]
     row = await scope.get(table, row_id)
-    await _delete(table, row_id)
+    async with write_transaction():
+        await _delete(table, row_id)
+        await audit.record(f"estate.{kind}_deleted", actor=scope.person_id, estate=scope.estate_id, subject=row_id,
+                           name=row.name)  # type: ignore[attr-defined]
     return row.name  # type: ignore[attr-defined]
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.domain.roles import HOME_ORDER, Role
-from app.models.estates import Gate
 from app.models.people import HouseholdMember, RoleGrant
+from app.domain import duty as rules
+from app.services import duty, estates, handovers, patrol_rounds, release_home, reviews
 from app.services.scope import Scope
 
 
@@ -16,16 +17,28 @@ class Home:
     gates: list[dict] = field(default_factory=list)
     households: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    reviews: int = 0  # guard actions waiting for a supervisor's review
+    slips: dict = field(default_factory=dict)  # goods release: what waits for this person
+    duty: dict | None = None  # the duty log: the shift in progress, or the post a shift starts at
+    patrol: dict = field(default_factory=dict)  # patrol: the next rounds due, the round in progress
 
 
 async def overview(scope: Scope) -> Home:
     home = Home(roles=[r for r in HOME_ORDER if r in scope.roles])
     if scope.has(Role.GATE_GUARD, Role.PATROL_GUARD, Role.SUPERVISOR, Role.MANAGER):
-        home.gates = await Gate.select(Gate.id, Gate.name).where(scope.where(Gate)).order_by(Gate.name)
+        home.gates = await estates.gates(scope)
     if scope.has(Role.RESIDENT):
         home.households = await household_of(scope)
     if scope.has(Role.ADMIN, Role.FRONT_DESK):
         home.counts = await _counts(scope)
+    home.slips = await release_home.waiting(scope)
+    if scope.roles & rules.DUTY_ROLES:
+        home.duty = {"shift": await duty.on_duty(scope), "post": (await duty.remembered_post(scope)).value,
+                     "waiting": len(await handovers.waiting(scope))}
+    if scope.has(Role.PATROL_GUARD):
+        home.patrol = await patrol_rounds.guard_overview(scope)
+    if scope.has(Role.SUPERVISOR, Role.MANAGER):
+        home.reviews = await reviews.open_count(scope)
     return home
 
 

@@ -18,14 +18,16 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from app.db import write_transaction
+from app.domain import inputs
 from app.domain import invitations as rules
+from app.domain.live import Topic
 from app.domain.passes import facts_from_record
 from app.domain.tokens import Kind
-from app.domain.watchlist import norm_name, norm_phone
+from app.domain.watchlist import norm_name
 from app.i18n import N_
 from app.models.estates import Estate, Unit
 from app.models.visitors import Visit, VisitorPass
-from app.services import audit, codes
+from app.services import audit, codes, live, ratelimit, sealed
 from app.services.clock import utcnow
 from app.services.errors import Invalid, NotFound
 from app.services.scope import Scope
@@ -33,6 +35,7 @@ from app.settings import get_settings
 
 PAST_LIMIT = 30
 HISTORY_LIMIT = 50
+HISTORY_YEARS = 10  # how far back the household history's filter reaches
 
 MESSAGES = {
     "no_household": N_("You are not listed in a household yet, so you cannot invite guests. Ask the front desk."),
@@ -74,12 +77,12 @@ def link_hash(token: str) -> str:
 def pass_row(**fields) -> VisitorPass:
     """A visitor pass ready to insert, with what every writer must store alike: its id (made
     here unless given), the hash of its link, and the guest's name and phone in the watchlist's
-    normal form (the scan's watchlist check reads those)."""
+    normal form, the phone sealed with its keyed hash and masked form (the scan's watchlist check
+    reads the name key and the hash)."""
     pass_id = fields.pop("id", None) or uuid4()
     return VisitorPass(
         id=pass_id, link_hash=link_hash(link_token(pass_id)),
-        guest_name_key=norm_name(fields.get("guest_name", "")), guest_phone_key=norm_phone(fields.get("guest_phone", "")),
-        **fields,
+        guest_name_key=norm_name(fields.get("guest_name", "")), **sealed.seal(VisitorPass, fields),
     )
 
 
@@ -135,7 +138,7 @@ class PassView:
 
 PASS_COLUMNS = (
     VisitorPass.id, VisitorPass.unit, VisitorPass.unit.label.as_alias("unit_label"), VisitorPass.guest_name,
-    VisitorPass.guest_phone, VisitorPass.purpose, VisitorPass.party_size, VisitorPass.vehicle_plate,
+    VisitorPass.guest_phone_masked.as_alias("guest_phone"), VisitorPass.purpose, VisitorPass.party_size, VisitorPass.vehicle_plate,
     VisitorPass.max_entries, VisitorPass.entries, VisitorPass.inside, VisitorPass.starts_at, VisitorPass.ends_at,
     VisitorPass.weekdays, VisitorPass.daily_start, VisitorPass.daily_end, VisitorPass.revoked_at,
     VisitorPass.estate,
@@ -245,6 +248,7 @@ async def create(scope: Scope, form: dict) -> UUID:
     )
     async with write_transaction():
         await VisitorPass.insert(row)
+        live.changed(Topic.LOBBY, estate=scope.estate_id)
         await audit.record("pass.created", actor=scope.person_id, estate=scope.estate_id, subject=row.id,
                            unit=invite.unit, recurring=invite.recurring)
     return row.id
@@ -260,6 +264,7 @@ async def revoke(scope: Scope, pass_id: UUID) -> bool:
             (VisitorPass.id == pass_id) & scope.where(VisitorPass) & VisitorPass.revoked_at.is_null()
         ).returning(VisitorPass.id)
         if done:
+            live.changed(Topic.LOBBY, estate=scope.estate_id)
             await audit.record("pass.revoked", actor=scope.person_id, estate=scope.estate_id, subject=pass_id)
     return bool(done)
 
@@ -280,11 +285,14 @@ class PublicPass:
     qr_token: str = ""
 
 
-async def public_pass(token: str) -> PublicPass:
-    if not token or len(token) > 64:
-        return PublicPass(found=False)
-    row = await VisitorPass.select(*PASS_COLUMNS).where(VisitorPass.link_hash == link_hash(token)).first()
+async def public_pass(token: str, address: str) -> PublicPass:
+    """The pass behind a guest's link, opened from ``address`` (slowed after many unknown links)."""
+    await ratelimit.before_link_lookup(address)
+    row = None
+    if token and len(token) <= 64:
+        row = await VisitorPass.select(*PASS_COLUMNS).where(VisitorPass.link_hash == link_hash(token)).first()
     if row is None:
+        await ratelimit.unknown_link(address)
         return PublicPass(found=False)
     if row["revoked_at"] is not None:
         return PublicPass(found=True, revoked=True)
@@ -315,7 +323,8 @@ async def history(scope: Scope, *, since: str = "", until: str = "") -> History:
     """Every visit to the viewer's units, newest first: by invitation and walk-in alike.
 
     ``since`` and ``until`` are days (YYYY-MM-DD) in the estate's time zone, both inclusive;
-    anything else is ignored.
+    anything else is ignored. Both are held between ``HISTORY_YEARS`` years back and tomorrow
+    (a filter further out finds what the nearest end would find).
     """
     units = await _household(scope)
     if not units:
@@ -325,10 +334,13 @@ async def history(scope: Scope, *, since: str = "", until: str = "") -> History:
         Visit.id, Visit.guest_name, Visit.party_size, Visit.purpose, Visit.entered_at, Visit.exited_at,
         Visit.vehicle_plate, Visit.unit.label.as_alias("unit_label"),
         Visit.entry_gate.name.as_alias("entry_gate_name"), Visit.exit_gate.name.as_alias("exit_gate_name"),
-        Visit.visitor_pass.as_alias("pass_id"), Visit.visitor_pass.guest_phone.as_alias("pass_phone"),
-        Visit.registration.as_alias("registration_id"), Visit.registration.phone.as_alias("registration_phone"),
+        Visit.visitor_pass.as_alias("pass_id"), Visit.visitor_pass.guest_phone_masked.as_alias("pass_phone"),
+        Visit.registration.as_alias("registration_id"), Visit.registration.phone_masked.as_alias("registration_phone"),
     ).where(scope.where(Visit) & Visit.unit.is_in(units))
-    first, last = rules.parse_day(since), rules.parse_day(until)
+    today = utcnow().astimezone(ZoneInfo(tz)).date()
+    earliest, latest = inputs.days_around(today, back=HISTORY_YEARS * 366, ahead=1)
+    first = inputs.clamp_day(rules.parse_day(since), earliest, latest)
+    last = inputs.clamp_day(rules.parse_day(until), earliest, latest)
     if first is not None:
         query = query.where(Visit.entered_at >= _day_start(first, tz))
     if last is not None:

@@ -16,8 +16,11 @@ import json
 from collections import defaultdict
 
 from app import i18n
+from app.domain.disclosure import AUTHORITY_NAMES
+from app.domain.incidents import KIND_NAMES as INCIDENT_NAMES
 from app.domain.notifications import ACTIONS, Kind
 from app.i18n import N_
+from app.services import notify
 from app.settings import get_settings
 
 # Title and body per kind; ``%(name)s`` placeholders are filled from the row's params.
@@ -33,6 +36,31 @@ TEXTS: dict[Kind, tuple[str, str]] = {
     Kind.ESCORT_TASK: (N_("Escort needed"), N_("Accompany %(visitor)s from %(gate)s to %(unit)s.")),
     Kind.REFUSED_TO_REGISTER: (N_("Visitor refused to register"), N_("A visitor at %(gate)s refused to register and was turned away.")),
     Kind.PROHIBITED_ITEMS: (N_("Prohibited items at %(gate)s"), N_("%(visitor)s was refused entry: %(items)s.")),
+    Kind.SLIP_CONSENT_REQUEST: (N_("Goods release for %(unit)s"),
+                                N_("%(requester)s (%(relation)s) asks to take out %(items)s on %(day)s. Do you agree?")),
+    Kind.SLIP_CONSENT_DECIDED: (N_("Goods release %(decision)s"), N_("%(unit)s, %(items)s: %(decision)s by %(decided_by)s.")),
+    Kind.SLIP_DESK_REVIEW: (N_("Goods release slip to check"), N_("%(unit)s, %(requester)s: %(items)s on %(day)s.")),
+    Kind.SLIP_SUPERVISOR_REVIEW: (N_("Goods release slip to approve"),
+                                  N_("%(unit)s, %(requester)s: %(items)s on %(day)s; checked by %(decided_by)s.")),
+    Kind.SLIP_APPROVED: (N_("Goods release approved"), N_("%(unit)s, %(items)s on %(day)s: show the slip's QR code at the gate.")),
+    Kind.SLIP_RETURNED: (N_("Goods release slip sent back"), N_("%(unit)s, %(items)s: %(note)s")),
+    Kind.SLIP_REFUSED: (N_("Goods release refused"), N_("%(unit)s, %(items)s: refused by %(decided_by)s. %(note)s")),
+    Kind.SLIP_RELEASED: (N_("Goods released at %(gate)s"), N_("%(unit)s, %(items)s left the estate.")),
+    Kind.SLIP_HELD: (N_("Goods held at %(gate)s"), N_("%(unit)s, %(items)s: %(note)s Amend the slip with the front desk.")),
+    Kind.PERMIT_DECIDED: (N_("Standing goods permit %(decision)s"), N_("%(unit)s: %(goods)s.")),
+    Kind.ACTION_REVIEW: (N_("Check an action by %(guard)s"), N_("%(problem)s")),
+    Kind.HANDOVER_OVERDUE: (N_("Handover not acknowledged"),
+                            N_("%(name)s handed over the %(post)s at %(time)s; no one has acknowledged it yet.")),
+    Kind.ROUND_NOT_STARTED: (N_("Patrol round not started"), N_("%(route)s: the round due at %(time)s has not been started.")),
+    Kind.INCIDENT_URGENT: (N_("Urgent: %(incident)s"), N_("%(place)s, reported by %(guard)s.")),
+    Kind.INCIDENT_DISPATCHED: (N_("Go to: %(incident)s"), N_("%(place)s. Sent by %(decided_by)s.")),
+    Kind.REQUEST_NEW: (N_("New %(kind)s from %(unit)s"), N_("%(text)s")),
+    Kind.REQUEST_ASSIGNED: (N_("%(kind)s for %(unit)s handed to you"), N_("%(text)s")),
+    Kind.REQUEST_DONE: (N_("Your %(kind)s is done"), N_("%(unit)s: %(note)s Is it resolved?")),
+    Kind.LOST_ITEM_FOUND: (N_("An item like yours was found"),
+                           N_("%(item)s, found at %(place)s. Collect it at the front desk; bring proof it is yours.")),
+    Kind.RECORDS_DISCLOSED: (N_("Visitor records disclosed to %(authority)s"),
+                             N_("%(name)s handed over %(count)s records for case %(case)s.")),
 }
 
 KIND_NAMES: dict[Kind, str] = {
@@ -46,6 +74,26 @@ KIND_NAMES: dict[Kind, str] = {
     Kind.ESCORT_TASK: N_("Escort tasks"),
     Kind.REFUSED_TO_REGISTER: N_("Visitors who refused to register"),
     Kind.PROHIBITED_ITEMS: N_("Prohibited items found"),
+    Kind.SLIP_CONSENT_REQUEST: N_("A goods release for my unit asks for my consent"),
+    Kind.SLIP_CONSENT_DECIDED: N_("A goods release consent was answered"),
+    Kind.SLIP_DESK_REVIEW: N_("A goods release slip waits for the front desk"),
+    Kind.SLIP_SUPERVISOR_REVIEW: N_("A goods release slip waits for the second approval"),
+    Kind.SLIP_APPROVED: N_("My goods release slip is approved"),
+    Kind.SLIP_RETURNED: N_("My goods release slip was sent back"),
+    Kind.SLIP_REFUSED: N_("My goods release slip was refused"),
+    Kind.SLIP_RELEASED: N_("My goods left the estate"),
+    Kind.SLIP_HELD: N_("Goods held at a gate"),
+    Kind.PERMIT_DECIDED: N_("My standing goods permit was decided"),
+    Kind.ACTION_REVIEW: N_("Guard actions to check"),
+    Kind.HANDOVER_OVERDUE: N_("Handovers not acknowledged in time"),
+    Kind.ROUND_NOT_STARTED: N_("Patrol rounds not started in time"),
+    Kind.INCIDENT_URGENT: N_("Urgent incidents"),
+    Kind.INCIDENT_DISPATCHED: N_("Incidents I am sent to"),
+    Kind.REQUEST_NEW: N_("A resident raised an enquiry, complaint or repair"),
+    Kind.REQUEST_ASSIGNED: N_("A request was handed to me"),
+    Kind.REQUEST_DONE: N_("My request is done"),
+    Kind.LOST_ITEM_FOUND: N_("An item I lost may have been found"),
+    Kind.RECORDS_DISCLOSED: N_("Visitor records were disclosed to an authority"),
 }
 
 ACTION_NAMES = {
@@ -53,6 +101,9 @@ ACTION_NAMES = {
     "refuse": N_("Refuse"),
     "admit": N_("Admit"),
     "turn_away": N_("Turn away"),
+    "acknowledge": N_("I'm on it"),
+    "satisfied": N_("Resolved, satisfied"),
+    "not_resolved": N_("Not resolved"),
 }
 
 DECISION_NAMES = {
@@ -65,6 +116,8 @@ DECISION_NAMES = {
     "admit": N_("admitted"),
     "turn_away": N_("turned away"),
     "escalated": N_("passed to the manager"),
+    "granted": N_("granted"),
+    "followed_up": N_("answered"),
 }
 
 PURPOSE_NAMES = {
@@ -75,11 +128,43 @@ PURPOSE_NAMES = {
     "other": N_("Other"),
 }
 
+RELATION_NAMES = {
+    "owner": N_("owner"),
+    "tenant": N_("tenant"),
+    "family": N_("family member"),
+    "contractor": N_("contractor"),
+}
+
+# What a review item is about (``app/domain/conflicts.py``), as a sentence.
+PROBLEM_NAMES = {
+    "double_admission": N_("A pass was admitted again while its holder was inside or its entries were used up."),
+    "admitted_after_revocation": N_("A pass the resident had cancelled was admitted with no signal."),
+    "admitted_outside_window": N_("A pass was admitted outside its valid time with no signal."),
+    "admitted_watchlisted": N_("A guest on the watchlist was admitted with no signal."),
+    "exit_without_entry": N_("An exit was recorded for a visitor who was never admitted."),
+    "refused": N_("An action sent later from a phone was not accepted."),
+}
+
+# What a resident's request is, and what kind of item was found, inside a sentence.
+REQUEST_KIND_NAMES = {
+    "enquiry": N_("enquiry"),
+    "complaint": N_("complaint"),
+    "visitor_complaint": N_("complaint about the visitor process"),
+    "repair": N_("repair request"),
+}
+ITEM_NAMES = {
+    "keys": N_("keys"), "wallet": N_("a wallet or purse"), "phone": N_("a phone"), "bag": N_("a bag"),
+    "card": N_("a card"), "clothing": N_("clothing"), "umbrella": N_("an umbrella"), "jewellery": N_("jewellery"),
+    "documents": N_("documents"), "toy": N_("a toy"), "other": N_("an item"),
+}
+
 # Each placeholder may arrive under another name from older callers.
 ALIASES = {"guest": ("guest", "visitor", "name"), "visitor": ("visitor", "guest", "name"),
            "decided_by": ("decided_by", "by")}
 
 ANSWER_SENT = N_("Your answer was sent.")
+
+POST_NAMES = {"lobby": N_("lobby"), "gate": N_("gate"), "patrol": N_("patrol")}  # a shift's post, in a sentence
 
 
 # -- texts -----------------------------------------------------------------------------------
@@ -98,8 +183,22 @@ def _values(params: dict, language: str) -> dict[str, str]:
         values[name] = next((values[n] for n in names if values.get(n)), "")
     if values.get("purpose") in PURPOSE_NAMES:
         values["purpose"] = tr(language, PURPOSE_NAMES[values["purpose"]])
+    if values.get("relation") in RELATION_NAMES:
+        values["relation"] = tr(language, RELATION_NAMES[values["relation"]])
     if values.get("decision") in DECISION_NAMES:
         values["decision"] = tr(language, DECISION_NAMES[values["decision"]])
+    if values.get("incident") in INCIDENT_NAMES:
+        values["incident"] = tr(language, INCIDENT_NAMES[values["incident"]])  # type: ignore[index]
+    if values.get("kind") in REQUEST_KIND_NAMES:
+        values["kind"] = tr(language, REQUEST_KIND_NAMES[values["kind"]])
+    if values.get("item") in ITEM_NAMES:
+        values["item"] = tr(language, ITEM_NAMES[values["item"]])
+    if values.get("post") in POST_NAMES:
+        values["post"] = tr(language, POST_NAMES[values["post"]])
+    if values.get("authority") in AUTHORITY_NAMES:
+        values["authority"] = tr(language, AUTHORITY_NAMES[values["authority"]])
+    if values.get("problem") in PROBLEM_NAMES:
+        values["problem"] = tr(language, PROBLEM_NAMES[values["problem"]])
     return values
 
 
@@ -128,14 +227,6 @@ def _params(params) -> dict:
     return params if isinstance(params, dict) else {}
 
 
-def open_path(notification_id) -> str:
-    return f"/notifications/{notification_id}"
-
-
-def act_path(notification_id) -> str:
-    return f"/notifications/{notification_id}/act"
-
-
 def push_message(row: dict, language: str) -> dict:
     """What the service worker gets: the text, where a tap leads, and for a decision its
     actions with the token that lets the worker answer without the page's CSRF token.
@@ -144,13 +235,13 @@ def push_message(row: dict, language: str) -> dict:
     message = {
         "title": title,
         "body": body,
-        "url": open_path(row["id"]),
+        "url": notify.path("notification_open", notification_id=row["id"]),
         "tag": f"gp-{row['id']}",
         "notification_id": str(row["id"]),
         "actions": actions(row["kind"], language),
     }
     if message["actions"]:
-        message["action_url"] = act_path(row["id"])
+        message["action_url"] = notify.path("notification_act", notification_id=row["id"])
         message["token"] = action_token(row["id"], row["person"])
         message["answered"] = tr(language, ANSWER_SENT)
     return message

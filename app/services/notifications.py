@@ -1,6 +1,7 @@
-"""A person's notifications: the in-app list (nothing depends on push), its unread count,
-answering the decisions a notification asks for, and the devices that receive push with the
-kinds chosen for each. What a notification says is in ``notification_texts``.
+"""A person's notifications: the in-app list (nothing depends on push; the unread count
+comes with the session, ``sessions.resolve``), answering the decisions a notification asks for,
+and the devices that receive push with the kinds chosen for each. What a notification says is
+in ``notification_texts``.
 """
 
 from __future__ import annotations
@@ -9,30 +10,30 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import UUID
 
 from app import i18n
+from app.domain.live import Topic
 from app.domain.notifications import ACTIONS, ALWAYS_PUSHED, Kind, parse_kinds
 from app.domain.push import MAX_ENDPOINT_LENGTH, endpoint_allowed, kinds_for
 from app.i18n import N_
 from app.models.notifications import Notification, PushSubscription
 from app.models.people import Person
+from app.services import decisions, live, ratelimit
 from app.services.clock import utcnow
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.services.scope import Viewer, as_uuid, scope_in
 from app.services.notification_texts import (
-    DECISION_NAMES, KIND_NAMES, action_token, actions, render, token_ok, tr,
+    KIND_NAMES, action_token, actions, render, token_ok, tr,
 )
 from app.settings import get_settings
 
 LIST_LIMIT = 100
 
-# What a decision's registration state says about it: still open, or how it ended.
-OPEN_STATES = {Kind.CONSENT_REQUEST: "waiting", Kind.ESCALATION: "escalated"}
-
 REFUSED_ENDPOINT = N_("This browser's push service is not one this server may call, so notifications cannot be sent to it. You will still see them in the app.")
 BAD_SUBSCRIPTION = N_("This browser sent an incomplete subscription. Try again, or use the in-app list.")
+TOO_MANY_NEW_DEVICES = N_("Notifications were turned on too many times in the last minute. Please wait a minute and try again.")
 UNKNOWN_ACTION = N_("That answer is not one this notification offers.")
 ALREADY_DECIDED = N_("This was already decided, or the time to answer has run out.")
 
@@ -52,10 +53,6 @@ class Item:
     actions: list[dict[str, str]]  # open decisions only
     outcome: str  # how a decision ended, e.g. "approved by Wang Fang", else ""
     token: str
-
-
-async def unread_count(person_id: UUID) -> int:
-    return await Notification.count().where((Notification.person == person_id) & Notification.read_at.is_null())
 
 
 async def list_for(viewer: Viewer, language: str | None = None) -> list[Item]:
@@ -84,50 +81,28 @@ async def list_for(viewer: Viewer, language: str | None = None) -> list[Item]:
 
 
 async def _decision_states(rows: list[dict], language: str) -> dict[str, tuple[bool, str]]:
-    """For each decision's registration: whether it is still open, else who decided how."""
-    from app.models.visitors import Registration
-
-    wanted = {}
+    """For each decision's subject: whether it is still open, else who decided how. Each kind
+    of decision reads its own (``decisions``); this module knows none of them."""
+    wanted: dict = {}
     for row in rows:
-        kind = Kind._value2member_map_.get(row["kind"])
-        if kind in OPEN_STATES:
-            try:
-                wanted[str(UUID(row["subject"]))] = kind
-            except (ValueError, TypeError):
-                continue
-    if not wanted:
-        return {}
-    found = await Registration.select(
-        Registration.id, Registration.state, Registration.consent_deadline,
-        Registration.decided_by.name.as_alias("decider"),
-    ).where(Registration.id.is_in([UUID(s) for s in wanted]))
-    now = utcnow()
+        decision = decisions.of(row["kind"])
+        if decision is None:
+            continue
+        try:
+            wanted.setdefault(decision, []).append(UUID(row["subject"]))
+        except (ValueError, TypeError):
+            continue
     states: dict[str, tuple[bool, str]] = {}
-    for reg in found:
-        subject = str(reg["id"])
-        state = reg["state"]
-        kind = wanted[subject]
-        if state == OPEN_STATES[kind]:
-            deadline = _aware(reg["consent_deadline"]) if kind is Kind.CONSENT_REQUEST else None
-            if deadline is None or deadline >= now:
-                states[subject] = (True, "")
+    for decision, subjects in wanted.items():
+        for subject, standing in (await decision.read(subjects)).items():
+            if standing.open:
+                states[str(subject)] = (True, "")
                 continue
-            state = "timeout"  # the periodic task has not caught up yet; the time is over all the same
-        decision = tr(language, DECISION_NAMES.get(state, N_("decided")))
-        if reg["decider"]:
-            states[subject] = (False, tr(language, N_("%(decision)s by %(name)s"))
-                               % {"decision": decision, "name": reg["decider"]})
-        else:
-            states[subject] = (False, decision)
+            outcome = tr(language, standing.outcome or N_("decided"))
+            if standing.decided_by:
+                outcome = tr(language, N_("%(decision)s by %(name)s")) % {"decision": outcome, "name": standing.decided_by}
+            states[str(subject)] = (False, outcome)
     return states
-
-
-def _aware(value) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite may hand back text
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 async def open_one(person_id: UUID, notification_id: UUID) -> str:
@@ -135,6 +110,8 @@ async def open_one(person_id: UUID, notification_id: UUID) -> str:
     rows = await Notification.update({Notification.read_at: utcnow()}).where(
         (Notification.id == notification_id) & (Notification.person == person_id) & Notification.read_at.is_null()
     ).returning(Notification.url)
+    if rows:
+        _read(person_id)
     if not rows:
         row = await Notification.select(Notification.url).where(
             (Notification.id == notification_id) & (Notification.person == person_id)
@@ -149,7 +126,14 @@ async def mark_all_read(person_id: UUID) -> int:
     rows = await Notification.update({Notification.read_at: utcnow()}).where(
         (Notification.person == person_id) & Notification.read_at.is_null()
     ).returning(Notification.id)
+    if rows:
+        _read(person_id)
     return len(rows)
+
+
+def _read(person_id: UUID) -> None:
+    """The person read some: the count on their other pages and devices follows."""
+    live.changed(Topic.NOTIFICATIONS, people=[person_id])
 
 
 # -- answering a decision --------------------------------------------------------------------
@@ -189,21 +173,20 @@ async def act(viewer: Viewer, notification_id: UUID, action: str, *, token: str 
     if slug is None:
         raise NotFound()
     scope = scope_in(viewer, slug)
+    decision = decisions.of(kind)
+    if decision is None:
+        raise Invalid({"action": UNKNOWN_ACTION})
     try:
-        registration_id = UUID(row["subject"])
+        subject = UUID(row["subject"])
     except (ValueError, TypeError) as exc:
         raise NotFound() from exc
-    from app.services import walkins  # written alongside; imported here to keep the layers loose
-
-    if kind is Kind.CONSENT_REQUEST:
-        result = await walkins.answer_consent(scope, registration_id, action == "approve")
-    else:
-        result = await walkins.decide_escalation(scope, registration_id, action == "admit")
-    await Notification.update({Notification.read_at: utcnow()}).where(
+    result = await decision.answer(scope, subject, action)
+    if await Notification.update({Notification.read_at: utcnow()}).where(
         (Notification.id == row["id"]) & Notification.read_at.is_null()
-    )
+    ).returning(Notification.id):
+        _read(viewer.person_id)
     if not result.get("decided"):
-        raise Invalid({"action": ALREADY_DECIDED})
+        raise Invalid({"action": result.get("message") or ALREADY_DECIDED})
     return Answer(row["id"], action, row["url"] or "")
 
 
@@ -240,6 +223,13 @@ async def devices(person_id: UUID) -> list[Device]:
                    endpoint_hash(r["endpoint"])) for r in rows]
 
 
+# Every notification goes to each of a person's devices: enough for every phone, tablet and
+# computer one person uses, and a bound on what one notification costs to send. Turning push on
+# is one tap per device; more than a few in a minute is a script, not a person.
+MAX_DEVICES = 10
+NEW_DEVICES_PER_MINUTE = 5
+
+
 def _key_bytes(value, length: int, first: int | None = None) -> str:
     if not isinstance(value, str) or not value or len(value) > 200:
         raise Invalid({"__all__": BAD_SUBSCRIPTION})
@@ -257,7 +247,13 @@ async def subscribe(person_id: UUID, subscription: dict, device: str = "", langu
     someone else's, it is theirs no longer). Refuses endpoints outside the push allow-list.
 
     A push has no browser to ask for a language: a person who never chose one gets the
-    language they are reading now (``language``) as their choice."""
+    language they are reading now (``language``) as their choice.
+
+    A person keeps at most ``MAX_DEVICES``: the one added longest ago stops getting
+    notifications when one more is turned on. More than ``NEW_DEVICES_PER_MINUTE`` requests
+    in a minute are refused (RateLimited) before anything is stored."""
+    await ratelimit.hit(f"push_subscribe:person:{person_id}", limit=NEW_DEVICES_PER_MINUTE,
+                        message=TOO_MANY_NEW_DEVICES)
     if not isinstance(subscription, dict):
         raise Invalid({"__all__": BAD_SUBSCRIPTION})
     endpoint = subscription.get("endpoint")
@@ -274,6 +270,12 @@ async def subscribe(person_id: UUID, subscription: dict, device: str = "", langu
         await PushSubscription.delete().where(PushSubscription.endpoint == endpoint)
         row = PushSubscription(person=person_id, endpoint=endpoint, p256dh=p256dh, auth=auth, device=device[:60])
         await row.save()
+        newest = PushSubscription.select(PushSubscription.id).where(
+            PushSubscription.person == person_id
+        ).order_by(PushSubscription.created_at, PushSubscription.id, ascending=False).limit(MAX_DEVICES)
+        await PushSubscription.delete().where(
+            (PushSubscription.person == person_id) & PushSubscription.id.not_in(newest)
+        )
         if language in i18n.LANGUAGES:
             await Person.update({Person.locale: language}).where((Person.id == person_id) & (Person.locale == ""))
     return row.id

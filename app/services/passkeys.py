@@ -128,16 +128,16 @@ def _passkey_row(person_id: UUID, verified, credential: dict, user_agent: str) -
 # Enrolment: the person opens their link and creates a passkey ------------------------------
 
 
-async def enrolment_options(token: str) -> dict[str, Any]:
-    link = await enrolment.check(token)
+async def enrolment_options(token: str, address: str) -> dict[str, Any]:
+    link = await enrolment.check(token, address)
     if link.state is not LinkState.USABLE:
         raise NotFound()
     return await _registration_options(link.person_id, {"enrolment_id": link.link_id})
 
 
-async def complete_enrolment(token: str, challenge_id: str, credential: dict, user_agent: str) -> str:
+async def complete_enrolment(token: str, challenge_id: str, credential: dict, user_agent: str, address: str) -> str:
     """Store the new passkey, use up the link, and start a session; returns the session token."""
-    link = await enrolment.check(token)
+    link = await enrolment.check(token, address)
     if link.state is not LinkState.USABLE:
         raise NotFound()
     challenge = await _consume_challenge(challenge_id, "register")
@@ -263,7 +263,9 @@ async def rename(person_id: UUID, passkey_id: UUID, name: str) -> None:
         raise Invalid({"name": NAME_REQUIRED})
     if len(name) > 60:
         raise Invalid({"name": NAME_TOO_LONG})
-    await Passkey.update({Passkey.name: name}).where(Passkey.id == passkey_id)
+    async with write_transaction():
+        await Passkey.update({Passkey.name: name}).where(Passkey.id == passkey_id)
+        await audit.record("passkey.renamed", actor=person_id, estate=None, subject=passkey_id, name=name)
 
 
 async def revoke(actor_id: UUID, person_id: UUID, passkey_id: UUID, estate_id: UUID | None = None) -> None:

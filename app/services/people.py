@@ -19,7 +19,7 @@ from app.i18n import N_
 from app.models.auth import Passkey
 from app.models.estates import Estate, Unit
 from app.models.people import HouseholdMember, Person, RoleGrant
-from app.services import audit, enrolment, passkeys, sessions
+from app.services import audit, enrolment, passkeys, sealed, sessions
 from app.services.clock import utcnow
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.services.scope import Scope
@@ -46,7 +46,7 @@ def validate_person(name: str, phone: str) -> dict[str, str]:
     elif len(name) > 80:
         errors["name"] = NAME_TOO_LONG
     digits = phone.strip().replace(" ", "").replace("-", "")
-    if digits and not (digits.lstrip("+").isdigit() and 5 <= len(digits.lstrip("+")) <= 20):
+    if digits and not (digits.isascii() and digits.lstrip("+").isdigit() and 5 <= len(digits.lstrip("+")) <= 20):
         errors["phone"] = PHONE_INVALID
     return errors
 
@@ -66,11 +66,11 @@ async def create(estate_id: UUID, new: NewPerson, *, actor: UUID | None) -> UUID
     if errors:
         raise Invalid(errors)
     async with write_transaction():
-        person = Person(
+        person = Person(**sealed.seal(Person, dict(
             name=new.name.strip(),
             phone=normalise_phone(new.phone),
             user_handle=new_user_handle(),
-        )
+        )))
         await person.save()
         for role in dict.fromkeys(new.roles):
             await RoleGrant(person=person.id, estate=estate_id, role=role.value).save()
@@ -214,7 +214,8 @@ async def update_details(scope: Scope, person_id: UUID, name: str, phone: str) -
     errors = validate_person(name, phone)
     if errors:
         raise Invalid(errors)
-    await Person.update({Person.name: name.strip(), Person.phone: normalise_phone(phone)}).where(Person.id == person_id)
+    await Person.update(sealed.seal_update(Person, {Person.name: name.strip(), Person.phone: normalise_phone(phone)})).where(
+        Person.id == person_id)
     await audit.record("person.updated", actor=scope.person_id, estate=scope.estate_id, subject=person_id)
 
 

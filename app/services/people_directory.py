@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from app.db import like_anywhere
 from app.domain.roles import Role, may_issue_enrolment
 from app.models.people import HouseholdMember, Person, RoleGrant
-from app.services import passkeys
+from app.services import passkeys, sealed
 from app.services.people import visible
 from app.services.scope import Scope, as_uuid
 
 LIST_LIMIT = 50  # a phone shows about ten; more than this is a search, not a scroll
 ROLE_ORDER = {role: i for i, role in enumerate(Role)}
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
 
 
 async def listing(scope: Scope, *, role: str = "", q: str = "") -> list[dict]:
@@ -41,17 +38,23 @@ async def listing(scope: Scope, *, role: str = "", q: str = "") -> list[dict]:
     term = q.strip()
     if term:
         digits = term.replace(" ", "").replace("-", "")
+        # Phones are sealed: found by the whole number (its keyed hash) or by the digits the
+        # masked form keeps (the first three, the last four).
         conditions.append(
-            "(lower(p.name) LIKE {} OR p.phone LIKE {} OR EXISTS (SELECT 1 FROM household_member h"
-            " JOIN unit u ON u.id = h.unit WHERE h.person = p.id AND h.estate = {} AND u.label LIKE {}))"
+            "(lower(p.name) LIKE {} OR p.phone_hash = {} OR p.phone_masked LIKE {} OR EXISTS (SELECT 1 FROM"
+            " household_member h JOIN unit u ON u.id = h.unit WHERE h.person = p.id AND h.estate = {}"
+            " AND u.label LIKE {}))"
         )
-        phone = _like(digits) if digits.lstrip("+").isdigit() else "-"  # "-": matches no phone
-        args += [_like(term.lower()), phone, scope.estate_id, _like(term.upper())]
+        is_phone = digits.lstrip("+").isdigit()
+        phone_hash = sealed.hash_of(sealed.PHONE, digits) if is_phone else "-"  # "-": matches no phone
+        phone = like_anywhere(digits) if is_phone else "-"
+        args += [like_anywhere(term.lower()), phone_hash, phone, scope.estate_id, like_anywhere(term.upper())]
     rows = await Person.raw(
         "SELECT p.id, p.name, p.phone, p.active FROM person p WHERE " + " AND ".join(conditions)
         + " ORDER BY lower(p.name), p.id LIMIT {}",
         *args, LIST_LIMIT + 1,
     )
+    sealed.open_rows(Person, rows)
     people = {
         as_uuid(r["id"]): {**r, "id": as_uuid(r["id"]), "roles": [], "units": [], "enrolled": False}
         for r in rows
@@ -89,8 +92,8 @@ async def _add_roles_units_passkeys(scope: Scope, people: dict[UUID, dict]) -> N
 
 async def detail(scope: Scope, person_id: UUID) -> dict:
     roles = await visible(scope, person_id)
-    person = await Person.select(Person.id, Person.name, Person.phone, Person.active).where(
-        Person.id == person_id).first()
+    person = sealed.open_row(Person, await Person.select(Person.id, Person.name, Person.phone, Person.active).where(
+        Person.id == person_id).first())
     households = await HouseholdMember.select(
         HouseholdMember.relation, HouseholdMember.unit.id.as_alias("unit_id"), HouseholdMember.unit.label.as_alias("label"),
     ).where((HouseholdMember.person == person_id) & scope.where(HouseholdMember)).order_by(HouseholdMember.unit.label)

@@ -2,10 +2,13 @@
 
 Sign-in and enrolment are limited per address *and* per account or link: behind a proxy every
 guard of an estate arrives from one address, and one person must not lock out the gatehouse.
+A refusal says when the window ends (``RateLimited.retry_after``, sent as ``Retry-After``).
 """
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from uuid import uuid4
 
 from app.models.auth import RateCounter
@@ -16,12 +19,22 @@ from app.settings import get_settings
 # One address may be a whole gatehouse behind NAT or the estate's proxy: it gets more room
 # than one account does.
 SHARED_ADDRESS_FACTOR = 10
+WINDOW_SECONDS = 60
 
 
-async def hit(*keys: str, limit: int | None = None) -> None:
+def _window(now: datetime) -> int:
+    return int(now.timestamp() // WINDOW_SECONDS)
+
+
+def _retry_after(now: datetime) -> int:
+    """Whole seconds until the next window, at least one."""
+    return max(1, math.ceil((_window(now) + 1) * WINDOW_SECONDS - now.timestamp()))
+
+
+async def hit(*keys: str, limit: int | None = None, message: str | None = None) -> None:
     """Count one attempt against each key; RateLimited when any is over the limit this minute."""
     limit = limit or get_settings().rate_limit_per_minute
-    window = int(utcnow().timestamp() // 60)
+    now = utcnow()
     for key in keys:
         key = key[:200]
         rows = await RateCounter.raw(
@@ -30,10 +43,20 @@ async def hit(*keys: str, limit: int | None = None) -> None:
             "RETURNING hits",
             uuid4(),
             key,
-            window,
+            _window(now),
         )
         if rows and rows[0]["hits"] > limit:
-            raise RateLimited()
+            raise RateLimited(_retry_after(now), message)
+
+
+async def check(key: str, *, limit: int) -> None:
+    """RateLimited when ``key`` has already been counted ``limit`` times this minute; counts nothing."""
+    now = utcnow()
+    row = await RateCounter.select(RateCounter.hits).where(
+        (RateCounter.key == key[:200]) & (RateCounter.window == _window(now))
+    ).first()
+    if row and row["hits"] >= limit:
+        raise RateLimited(_retry_after(now))
 
 
 async def attempt(address_key: str, *account_keys: str, limit: int | None = None) -> None:
@@ -48,6 +71,24 @@ async def attempt(address_key: str, *account_keys: str, limit: int | None = None
     await hit(address_key, limit=limit * SHARED_ADDRESS_FACTOR)
 
 
+# Links opened without signing in (a guest's pass, an enrolment link) are found by their token.
+# Only unknown tokens are counted, per address: a guest opening their own pass again and again
+# is never slowed. An address over the limit is refused for every link until the minute ends,
+# known ones too, so that a flood cannot tell a real token by the answer it gets.
+
+
+def _unknown_links(address: str) -> str:
+    return f"unknown_link:ip:{address}"
+
+
+async def before_link_lookup(address: str) -> None:
+    await check(_unknown_links(address), limit=get_settings().rate_limit_per_minute)
+
+
+async def unknown_link(address: str) -> None:
+    await hit(_unknown_links(address))
+
+
 async def forget_old() -> None:
-    window = int(utcnow().timestamp() // 60)
+    window = _window(utcnow())
     await RateCounter.delete().where(RateCounter.window < window - 60)

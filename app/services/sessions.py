@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from uuid import UUID
 
 from app.db import Statement
@@ -52,9 +52,9 @@ async def resolve(token: str | None) -> Viewer | None:
     if not rows:
         return None
     row = rows[0]
-    if _aware(row["expires_at"]) <= now or not row["active"]:
+    if row["expires_at"] <= now or not row["active"]:
         return None
-    if now - _aware(row["last_seen_at"]) > TOUCH_EVERY:
+    if now - row["last_seen_at"] > TOUCH_EVERY:
         await Session.update({Session.last_seen_at: now}).where(Session.token_hash == token_hash(token))
     return Viewer(
         person_id=as_uuid(row["person_id"]),
@@ -64,12 +64,6 @@ async def resolve(token: str | None) -> Viewer | None:
         grants=grants_from_rows(rows),
         unread=int(row["unread"] or 0),
     )
-
-
-def _aware(value) -> datetime:
-    if isinstance(value, str):  # SQLite hands back text where a driver does not convert
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 async def end(session_id: UUID) -> None:

@@ -6,7 +6,7 @@ Only a token's SHA-256 is stored: a copy of the database does not hand out sign-
 import hashlib
 import secrets
 
-TOKEN_BYTES = 24  # 192 bits, more than the 128 DESIGN asks of any token in a link
+TOKEN_BYTES = 24  # 192 bits, more than the 128 docs/architecture.md asks of any token in a link
 
 
 def new_token() -> str:

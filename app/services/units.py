@@ -16,7 +16,7 @@ from app.domain.units import FeeStatus, UnitLabel, parse_unit_label, parse_units
 from app.i18n import N_
 from app.models.estates import Building, Unit
 from app.models.people import HouseholdMember, Person, RoleGrant
-from app.services import audit, people
+from app.services import audit, people, release_records, sealed
 from app.services.errors import Invalid
 from app.services.scope import Scope
 
@@ -127,7 +127,10 @@ async def add(scope: Scope, text: str) -> str:
     try:
         async with write_transaction():
             building = await _building_for(scope, label.building)
-            await Unit(estate=scope.estate_id, building=building, label=str(label)).save()
+            unit = Unit(estate=scope.estate_id, building=building, label=str(label))
+            await unit.save()
+            await audit.record("unit.added", actor=scope.person_id, estate=scope.estate_id, subject=unit.id,
+                               label=str(label))
     except Exception as exc:
         if is_integrity_error(exc):
             raise Invalid({"label": LABEL_TAKEN}) from exc
@@ -178,6 +181,7 @@ async def set_fee(scope: Scope, unit_id: UUID, status: str, note: str) -> str:
     if len(note) > 500:
         raise Invalid({"fee_note": FEE_NOTE_TOO_LONG})
     await Unit.update({Unit.fee_status: fee.value, Unit.fee_note: note}).where(Unit.id == unit.id)
+    release_records.changed(scope.estate_id)  # a slip in the desk's queue may wait on these fees
     await audit.record("unit.fee_status", actor=scope.person_id, estate=scope.estate_id, subject=unit.id,
                        old=unit.fee_status, new=fee.value, note=note)
     return unit.label
@@ -228,8 +232,9 @@ async def _write_import(scope: Scope, rows: list, existing: set[str], result: Im
             new[Unit].append(unit)
             result.created.append(label)
             if row.owner_name:
-                person = Person(name=row.owner_name.strip(), phone=people.normalise_phone(row.owner_phone),
-                                user_handle=people.new_user_handle())
+                person = Person(**sealed.seal(Person, dict(
+                    name=row.owner_name.strip(), phone=people.normalise_phone(row.owner_phone),
+                    user_handle=people.new_user_handle())))
                 new[Person].append(person)
                 new[RoleGrant].append(RoleGrant(person=person.id, estate=scope.estate_id, role=Role.RESIDENT.value))
                 new[HouseholdMember].append(HouseholdMember(

@@ -15,10 +15,12 @@ from app.domain.roles import Role
 from app.domain.walkins import Kind, State
 from app.i18n import N_
 from app.models.visitors import Registration
-from app.services import audit, notify
+from app.services import audit, decisions, notify
 from app.services import walkin_records as records
 from app.services.clock import utcnow
+from app.services.decisions import Standing
 from app.services.errors import Forbidden, Invalid, NotFound
+from app.services.notification_texts import DECISION_NAMES
 from app.services.scope import Scope
 
 NOTE_TOO_LONG = N_("Keep the note under 1000 characters.")
@@ -30,6 +32,11 @@ async def _household_row(scope: Scope, registration_id: UUID | str) -> dict:
     if reg["unit"] is None or reg["unit"] not in await scope.household_unit_ids():
         raise NotFound()
     return reg
+
+
+def _guard_page(scope: Scope, reg: dict) -> str:
+    """Where the guard's notification of an answer leads: the registration's page."""
+    return notify.page(scope, "walkin_detail", registration_id=reg["id"])
 
 
 def _params(reg: dict, decision: str, by: str) -> dict:
@@ -55,13 +62,14 @@ async def answer_consent(scope: Scope, registration_id: UUID | str, approve: boo
             & (Registration.kind == Kind.WALK_IN.value) & (Registration.consent_deadline >= now)
         ).returning(Registration.id)
         if moved:
+            records.changed(scope.estate_id, reg["unit"])  # the guard's waiting screen first of all
             params = _params(reg, target.value, scope.viewer.name)
             if reg["guard"]:
                 await notify.queue(scope.estate_id, [reg["guard"]], Note.CONSENT_DECIDED, params=params,
-                                   url=records.url(scope, "walkins", reg["id"]), subject=reg["id"])
+                                   url=_guard_page(scope, reg), subject=reg["id"])
             others = [p for p in await notify.household(reg["unit"]) if p != scope.person_id]
             await notify.queue(scope.estate_id, others, Note.CONSENT_DECIDED, params=params,
-                               url=records.url(scope, "consents", reg["id"]), subject=reg["id"])
+                               url=notify.page(scope, "consent_detail", registration_id=reg["id"]), subject=reg["id"])
             await audit.record("walkin.consent_answered", actor=scope.person_id, estate=scope.estate_id,
                                subject=reg["id"], decision=target.value)
     if not moved:
@@ -123,18 +131,60 @@ async def decide_escalation(scope: Scope, registration_id: UUID | str, admit: bo
             (Registration.id == reg["id"]) & (Registration.state == State.ESCALATED.value)
         ).returning(Registration.id)
         if moved:
+            records.changed(scope.estate_id, reg["unit"])
             params = _params(reg, "admit" if admit else "turn_away", scope.viewer.name)
             if admit:
                 await records.admit_visit(scope, reg, admitted_by=reg["guard"])
                 await records.escort(scope, reg, "escort")
                 await notify.queue(scope.estate_id, await notify.holders(scope.estate_id, Role.PATROL_GUARD),
-                                   Note.ESCORT_TASK, params=params, url=records.url(scope, "escorts"),
+                                   Note.ESCORT_TASK, params=params, url=notify.page(scope, "escort_list"),
                                    subject=reg["id"])
             if reg["guard"]:
                 await notify.queue(scope.estate_id, [reg["guard"]], Note.ESCALATION_DECIDED, params=params,
-                                   url=records.url(scope, "walkins", reg["id"]), subject=reg["id"])
+                                   url=_guard_page(scope, reg), subject=reg["id"])
             await audit.record("walkin.escalation_decided", actor=scope.person_id, estate=scope.estate_id,
-                               subject=reg["id"], decision=target.value, note=note)
+                               subject=reg["id"], decision=target.value, noted=bool(note))
     if not moved:
         return {"decided": False, **(await records.current(reg["id"]))}
     return {"decided": True, "state": target.value, "decided_by": scope.viewer.name, "decided_at": now.isoformat()}
+
+
+# Decisions asked by notification (``decisions``): the household's consent and the manager's
+# decision, answered from the notification's Approve / Refuse and Admit / Turn away.
+
+# The state each kind's registration waits in while its decision is open.
+_OPEN_IN = {Note.CONSENT_REQUEST: State.WAITING.value, Note.ESCALATION: State.ESCALATED.value}
+
+
+def _reader(kind: Note):
+    async def read(subjects: list[UUID]) -> dict[UUID, Standing]:
+        found = await Registration.select(
+            Registration.id, Registration.state, Registration.consent_deadline,
+            Registration.decided_by.name.as_alias("decider"),
+        ).where(Registration.id.is_in(subjects))
+        now = utcnow()
+        standing: dict[UUID, Standing] = {}
+        for reg in found:
+            state = reg["state"]
+            if state == _OPEN_IN[kind]:
+                deadline = reg["consent_deadline"] if kind is Note.CONSENT_REQUEST else None
+                if deadline is None or deadline >= now:
+                    standing[reg["id"]] = Standing(open=True)
+                    continue
+                state = "timeout"  # the periodic task has not caught up yet; the time is over all the same
+            standing[reg["id"]] = Standing(False, DECISION_NAMES.get(state, ""), reg["decider"] or "")
+        return standing
+
+    return read
+
+
+async def _answer_consent(scope: Scope, registration_id: UUID, action: str) -> dict:
+    return await answer_consent(scope, registration_id, action == "approve")
+
+
+async def _answer_escalation(scope: Scope, registration_id: UUID, action: str) -> dict:
+    return await decide_escalation(scope, registration_id, action == "admit")
+
+
+decisions.register(Note.CONSENT_REQUEST, read=_reader(Note.CONSENT_REQUEST), answer=_answer_consent)
+decisions.register(Note.ESCALATION, read=_reader(Note.ESCALATION), answer=_answer_escalation)

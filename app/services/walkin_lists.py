@@ -12,6 +12,7 @@ from app.domain.roles import Role
 from app.domain.walkins import Kind, State
 from app.models.visitors import Registration
 from app.services import audit
+from app.services import walkin_records as records
 from app.services.clock import utcnow
 from app.services.scope import Scope
 
@@ -20,8 +21,8 @@ RECENT_HOURS = 12
 DECIDED_DAYS = 7
 
 LIST_COLUMNS = (
-    Registration.id, Registration.kind, Registration.state, Registration.name, Registration.phone,
-    Registration.purpose, Registration.party_size, Registration.created_at, Registration.consent_deadline,
+    Registration.id, Registration.kind, Registration.state, Registration.name,
+    Registration.phone_masked.as_alias("phone"), Registration.purpose, Registration.party_size, Registration.created_at, Registration.consent_deadline,
     Registration.watchlist_hit, Registration.relation, Registration.decided_at,
     Registration.unit.label.as_alias("unit_label"), Registration.gate.name.as_alias("gate_name"),
     Registration.guard.name.as_alias("guard_name"), Registration.decided_by.name.as_alias("decided_by_name"),
@@ -89,10 +90,11 @@ async def expire_waiting(*, now: datetime | None = None, estate_id: UUID | None 
     async with write_transaction():
         moved = await Registration.update({Registration.state: State.UNREACHABLE.value}).where(
             condition
-        ).returning(Registration.id, Registration.estate)
+        ).returning(Registration.id, Registration.estate, Registration.unit)
         for row in moved:
             await audit.record("walkin.unreachable", actor=None, estate=row["estate"], subject=row["id"],
                                reason="timeout")
+            records.changed(row["estate"], row["unit"])
     return len(moved)
 
 

@@ -1,5 +1,5 @@
 """What the walk-in use cases share: one registration read through the scope, the timeout
-applied on read, where notifications lead, and the Visit and escort task an admission makes.
+applied on read, and the Visit and escort task an admission makes.
 (``walkins`` is the guard's side, ``walkin_answers`` the household's and the manager's.)"""
 
 from __future__ import annotations
@@ -9,17 +9,19 @@ from uuid import UUID
 
 from app.db import write_transaction
 from app.domain import walkins as rules
+from app.domain.live import Topic
 from app.domain.walkins import State
 from app.models.estates import Estate
 from app.models.visitors import EscortTask, Registration, Visit
-from app.services import audit
+from app.services import audit, live, sealed
 from app.services.errors import NotFound
 from app.services.scope import Scope, as_uuid
 
 
-def url(scope: Scope, *parts: object) -> str:
-    """The page a notification opens (same paths as the routes: /e/{estate}/walkins/{id} ...)."""
-    return "/e/" + scope.estate.slug + "/" + "/".join(str(p) for p in parts)
+def changed(estate_id: UUID, *units: UUID | None) -> None:
+    """A registration of the estate moved: its staff's screens and the household's of ``units``
+    ask again (once the transaction commits)."""
+    live.changed(Topic.WALKINS, estate=estate_id, units=units)
 
 
 async def consent_timeout(estate_id: UUID) -> int:
@@ -28,8 +30,8 @@ async def consent_timeout(estate_id: UUID) -> int:
 
 
 async def row(scope: Scope, registration_id: UUID | str) -> dict:
-    """One registration of this estate with its unit, gate, guard and decider's names; NotFound
-    for another estate's."""
+    """One registration of this estate with its unit, gate, guard and decider's names, its ID
+    number and phone opened; NotFound for another estate's."""
     try:
         rid = as_uuid(registration_id)
     except ValueError as exc:
@@ -43,7 +45,7 @@ async def row(scope: Scope, registration_id: UUID | str) -> dict:
     ).where((Registration.id == rid) & scope.where(Registration)).first()
     if found is None:
         raise NotFound()
-    return found
+    return sealed.open_row(Registration, found)
 
 
 async def expire_if_due(reg: dict, now: datetime) -> dict:
@@ -58,6 +60,7 @@ async def expire_if_due(reg: dict, now: datetime) -> dict:
         if moved:
             await audit.record("walkin.unreachable", actor=None, estate=reg["estate"], subject=reg["id"],
                                reason="timeout")
+            changed(reg["estate"], reg["unit"])
     fresh = await Registration.select(Registration.state).where(Registration.id == reg["id"]).first()
     return {**reg, "state": fresh["state"]}
 

@@ -1,4 +1,4 @@
-"""Walk-in visitors (SPEC 2.3), the gate guard's side: registering a visitor (walk-in,
+"""Walk-in visitors (docs/product.md), the gate guard's side: registering a visitor (walk-in,
 emergency, refusal to register, prohibited items), the waiting screen's status, admitting
 after consent, escalating when nobody answered, completing an emergency afterwards.
 
@@ -27,9 +27,9 @@ from app.domain.units import parse_unit_label
 from app.domain.walkins import FACT_FIELDS, Kind, State
 from app.domain.watchlist import norm_phone
 from app.i18n import N_
-from app.models.estates import Gate, Unit
+from app.models.estates import Unit
 from app.models.visitors import EscortTask, Registration, Visit
-from app.services import audit, idempotency, notify, watchlist
+from app.services import audit, estates, idempotency, notify, sealed, watchlist
 from app.services import walkin_records as records
 from app.services.clock import utcnow
 from app.services.errors import Invalid, NotFound
@@ -39,7 +39,7 @@ from app.services.walkin_answers import answer_consent, consent_view, decide_esc
 from app.services.walkin_lists import escalations, expire_waiting, expire_waiting_job, open_list
 
 __all__ = [
-    "Facts", "WatchlistWarning", "FACT_FIELDS", "register", "lookup", "watch", "form_defaults", "gate_choices",
+    "Facts", "WatchlistWarning", "FACT_FIELDS", "register", "lookup", "watch", "form_defaults",
     "status", "detail", "admit", "escalate", "complete",
     "answer_consent", "consent_view", "pending_consents", "decide_escalation",
     "open_list", "escalations", "expire_waiting", "expire_waiting_job",
@@ -122,7 +122,7 @@ async def _unit(scope: Scope, text: str) -> tuple[UUID | None, str]:
 
 async def _gate(scope: Scope, text: str) -> tuple[UUID | None, str, bool]:
     """The chosen gate (id, name), and whether the estate has gates at all."""
-    gates = await gate_choices(scope)
+    gates = await estates.gates(scope)
     for gate in gates:
         if str(gate["id"]) == text.strip():
             return gate["id"], gate["name"], True
@@ -157,14 +157,10 @@ def _kind(facts: Facts) -> Kind:
 # The guard's form --------------------------------------------------------------------------
 
 
-async def gate_choices(scope: Scope) -> list[dict]:
-    return await Gate.select(Gate.id, Gate.name).where(scope.where(Gate)).order_by(Gate.name)
-
-
 async def form_defaults(scope: Scope, preferred_gate: str = "") -> dict:
     """The gates, with the one chosen on this phone (the gate page's choice) or else the one
     this guard used last."""
-    gates = await gate_choices(scope)
+    gates = await estates.gates(scope)
     if any(str(g["id"]) == preferred_gate for g in gates):
         return {"gates": gates, "gate": preferred_gate}
     last = await Registration.select(Registration.gate).where(
@@ -190,9 +186,10 @@ async def lookup(scope: Scope, phone: str, typed: dict[str, str]) -> dict:
             Registration.name, Registration.gender, Registration.id_type, Registration.id_number,
             Registration.phone, Registration.unit.label.as_alias("unit"), Registration.resident_asked_for,
             Registration.purpose, Registration.party_size, Registration.vehicle_plate, Registration.created_at,
-        ).where(scope.where(Registration) & (Registration.phone == wanted)).order_by(
+        ).where(scope.where(Registration) & (Registration.phone_hash == sealed.keyring().digest(wanted))).order_by(
             Registration.created_at, ascending=False
         ).first()
+        sealed.open_row(Registration, found)
     if found:
         for key in ("name", "gender", "id_type", "id_number", "unit", "resident_asked_for", "purpose",
                     "vehicle_plate"):
@@ -237,35 +234,36 @@ async def register(scope: Scope, act: Action, facts: Facts) -> dict:
                 deadline = rules.consent_deadline(now, await records.consent_timeout(scope.estate_id))
             else:
                 state = State.UNREACHABLE
-        reg = Registration(
+        reg = Registration(**sealed.seal(Registration, dict(
             estate=scope.estate_id, gate=checked.gate_id, guard=scope.person_id, kind=kind.value,
             state=state.value, unit=checked.unit_id, watchlist_hit=bool(matches), consent_deadline=deadline,
             device_time=act.device_time, decision_note=facts.note.strip(), **v,
-        )
+        )))
         await reg.save()
+        records.changed(scope.estate_id, checked.unit_id)
         params = {"name": v["name"], "unit": checked.unit_label, "gate": checked.gate_name}
+        household_page = notify.page(scope, "consent_detail", registration_id=reg.id)
+        staff_page = notify.page(scope, "walkin_detail", registration_id=reg.id)
         if kind is Kind.WALK_IN and members:
             await notify.queue(scope.estate_id, members, Note.CONSENT_REQUEST,
-                               params={**params, "purpose": v["purpose"]},
-                               url=records.url(scope, "consents", reg.id), subject=reg.id)
+                               params={**params, "purpose": v["purpose"]}, url=household_page, subject=reg.id)
         elif kind is Kind.EMERGENCY:
             await records.admit_visit(scope, reg, admitted_by=scope.person_id, device_time=act.device_time)
             await records.escort(scope, reg, "emergency")
             params["relation"] = v["relation"]
             await notify.queue(scope.estate_id, await notify.household(checked.unit_id), Note.EMERGENCY,
-                               params=params, url=records.url(scope, "consents", reg.id), subject=reg.id)
+                               params=params, url=household_page, subject=reg.id)
             await notify.queue(scope.estate_id, await notify.holders(scope.estate_id, Role.MANAGER), Note.EMERGENCY,
-                               params=params, url=records.url(scope, "walkins", reg.id), subject=reg.id)
+                               params=params, url=staff_page, subject=reg.id)
             await notify.queue(scope.estate_id, await notify.holders(scope.estate_id, Role.PATROL_GUARD),
-                               Note.EMERGENCY, params=params, url=records.url(scope, "escorts"), subject=reg.id)
+                               Note.EMERGENCY, params=params, url=notify.page(scope, "escort_list"), subject=reg.id)
         elif kind is Kind.REFUSED_TO_REGISTER:
             await notify.queue(scope.estate_id, await notify.holders(scope.estate_id, Role.MANAGER, Role.FRONT_DESK),
-                               Note.REFUSED_TO_REGISTER, params=params, url=records.url(scope, "walkins", reg.id),
-                               subject=reg.id)
+                               Note.REFUSED_TO_REGISTER, params=params, url=staff_page, subject=reg.id)
         elif kind is Kind.PROHIBITED_ITEMS:
             await notify.queue(scope.estate_id, await notify.holders(scope.estate_id, Role.MANAGER),
                                Note.PROHIBITED_ITEMS, params={**params, "items": v["items"][:200]},
-                               url=records.url(scope, "walkins", reg.id), subject=reg.id)
+                               url=staff_page, subject=reg.id)
         await audit.record(f"walkin.{kind.value}", actor=scope.person_id, estate=scope.estate_id, subject=reg.id,
                            state=state.value, unit=checked.unit_label, watchlist_hit=bool(matches),
                            household_asked=len(members))
@@ -339,6 +337,7 @@ async def _settle_approved(scope: Scope, act: Action, registration_id: UUID | st
         ).returning(Registration.id)
         if not moved:
             return {flag: False, **(await records.current(row["id"]))}
+        records.changed(scope.estate_id, row["unit"])
         return {flag: True, "state": target.value, **(await then(row))}
 
     return await idempotency.once(act, f"walkin_{flag}", scope.estate_id, work)
@@ -395,11 +394,12 @@ async def escalate(scope: Scope, act: Action, registration_id: UUID | str, *, re
         ).returning(Registration.id)
         if not moved:
             return {"escalated": False, **(await records.current(row["id"]))}
+        records.changed(scope.estate_id, row["unit"])
         managers = await notify.holders(scope.estate_id, Role.MANAGER)
         await notify.queue(scope.estate_id, managers, Note.ESCALATION,
                            params={"name": row["name"], "unit": row["unit_label"] or "", "gate": row["gate_name"] or "",
                                    "relation": relation},
-                           url=records.url(scope, "walkins", row["id"]), subject=row["id"])
+                           url=notify.page(scope, "walkin_detail", registration_id=row["id"]), subject=row["id"])
         await audit.record("walkin.escalated", actor=scope.person_id, estate=scope.estate_id, subject=row["id"],
                            relation=relation)
         return {"escalated": True, "state": State.ESCALATED.value, "managers": len(managers)}
@@ -420,7 +420,7 @@ async def complete(scope: Scope, act: Action, registration_id: UUID | str, facts
 
     async def work() -> dict:
         moved = await Registration.update({
-            **{getattr(Registration, k): val for k, val in v.items()},
+            **sealed.seal_update(Registration, v),
             Registration.unit: checked.unit_id,
             Registration.state: State.COMPLETED.value,
             Registration.completed_at: utcnow(),
@@ -429,6 +429,7 @@ async def complete(scope: Scope, act: Action, registration_id: UUID | str, facts
         ).returning(Registration.id)
         if not moved:
             return {"completed": False, **(await records.current(row["id"]))}
+        records.changed(scope.estate_id, row["unit"], checked.unit_id)
         await audit.record("walkin.emergency_completed", actor=scope.person_id, estate=scope.estate_id,
                            subject=row["id"])
         return {"completed": True, "state": State.COMPLETED.value}

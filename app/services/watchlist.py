@@ -7,7 +7,6 @@ keeps the row (who removed it and when) so the audit trail can say what was barr
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from uuid import UUID
 
@@ -16,7 +15,7 @@ from app.domain.lobby import local_day
 from app.domain.watchlist import check_entry, end_of_day, is_active, norm_id_number, norm_name, norm_phone, normalised
 from app.i18n import N_
 from app.models.visitors import WatchlistEntry
-from app.services import audit
+from app.services import audit, sealed
 from app.services.clock import utcnow
 from app.services.errors import Invalid
 from app.services.scope import Scope
@@ -35,51 +34,65 @@ MESSAGES = {
 }
 
 
-# The check made on every scan, written by hand: Piccolo's builder spends more CPU composing it
-# than the database spends running it. Details are compared in normal form (name by its key).
-_MATCH_COLUMNS = {"name": "name_key", "id_number": "id_number", "phone": "phone"}
-_MATCH_SQL = (
-    'SELECT id, name, reason, "until" FROM watchlist_entry'
-    ' WHERE estate = {{}} AND removed_at IS NULL AND ("until" IS NULL OR "until" >= {{}}) AND ({})'
+def matching_entry(estate: str, name_key: str, id_number: str, phone: str) -> str:
+    """The rule, in SQL, for whether the watchlist entry ``w`` warns about a visitor now: it is
+    the estate's, not removed, not past its last day, and one of its details that is not empty
+    equals the visitor's, in normal form (the name by its key, the ID number and phone by their
+    keyed hashes, ``app.services.sealed``). The one statement of the rule:
+    the check at registration (``matches``) and the scan's read of a pass (``gate._PASS``) both
+    use it. Each argument is an SQL expression (``{}`` for a statement's argument); the time to
+    judge at is a statement argument, after ``estate``'s."""
+    return (
+        f'w.estate = {estate} AND w.removed_at IS NULL AND (w."until" IS NULL OR w."until" >= {{}})'
+        f" AND ((w.name_key <> '' AND w.name_key = {name_key}) OR (w.id_number_hash <> '' AND w.id_number_hash = {id_number})"
+        f" OR (w.phone_hash <> '' AND w.phone_hash = {phone}))"
+    )
+
+
+# Made on every registration, written by hand: Piccolo's builder spends more CPU composing it
+# than the database spends running it.
+_MATCH = Statement(
+    'SELECT w.id, w.name, w.reason, w."until" FROM watchlist_entry w WHERE ' + matching_entry("{}", "{}", "{}", "{}")
 )
-
-
-@functools.lru_cache(maxsize=8)
-def _match(fields: tuple[str, ...]) -> Statement:
-    return Statement(_MATCH_SQL.format(" OR ".join(f"{_MATCH_COLUMNS[field]} = {{}}" for field in fields)))
 
 
 async def matches(estate_id: UUID, *, name: str = "", id_number: str = "", phone: str = "") -> list[dict]:
     """Active entries matching any of the given details (empty details match nothing)."""
-    wanted = {field: value for field, value in normalised(name, id_number, phone).items() if value}
-    if not wanted:
+    wanted = normalised(name, id_number, phone)
+    if not any(wanted.values()):
         return []
-    return await _match(tuple(wanted)).fetch(estate_id, utcnow(), *wanted.values())
+    ring = sealed.keyring()
+    return await _MATCH.fetch(estate_id, utcnow(), wanted["name"], ring.digest(wanted["id_number"]),
+                              ring.digest(wanted["phone"]))
 
 
-def _like(value: str) -> str:
-    return "%" + value.replace("\\", "").replace("%", "").replace("_", "") + "%"
+# An estate's watchlist is short (people barred by name or number, dozens): a search by part of
+# an ID number or phone opens them, which no index on a sealed value could answer.
+SEARCH_LIMIT = 5000
 
 
 async def listing(scope: Scope, q: str = "", *, now: datetime | None = None) -> dict:
     """Entries not removed, newest first, searched by part of a name, phone or ID number:
-    ``active`` ones (still warning) and ``expired`` ones (their last day has passed)."""
+    ``active`` ones (still warning) and ``expired`` ones (their last day has passed). The list
+    shows ID numbers and phones masked (read as stored, without the key)."""
     now = now or utcnow()
-    query = WatchlistEntry.select(
-        WatchlistEntry.id, WatchlistEntry.name, WatchlistEntry.id_number, WatchlistEntry.phone,
-        WatchlistEntry.reason, WatchlistEntry.until, WatchlistEntry.created_at,
-        WatchlistEntry.added_by.name.as_alias("added_by_name"),
-    ).where(scope.where(WatchlistEntry) & WatchlistEntry.removed_at.is_null())
+    columns = (
+        WatchlistEntry.id, WatchlistEntry.name, WatchlistEntry.id_number_masked.as_alias("id_number"),
+        WatchlistEntry.phone_masked.as_alias("phone"), WatchlistEntry.reason, WatchlistEntry.until,
+        WatchlistEntry.created_at, WatchlistEntry.added_by.name.as_alias("added_by_name"),
+    )
+    query = WatchlistEntry.select(*columns).where(scope.where(WatchlistEntry) & WatchlistEntry.removed_at.is_null())
     term = q.strip()
-    if term:
-        search = None
-        for column, value in ((WatchlistEntry.name_key, norm_name(term)), (WatchlistEntry.id_number, norm_id_number(term)),
-                              (WatchlistEntry.phone, norm_phone(term))):
-            if value.replace("%", "").replace("_", ""):
-                clause = column.like(_like(value))
-                search = clause if search is None else search | clause
-        if search is not None:
-            query = query.where(search)
+    wanted = {"name_key": norm_name(term), "id_number": norm_id_number(term), "phone": norm_phone(term)} if term else {}
+    if wanted:
+        candidates = await WatchlistEntry.select(
+            WatchlistEntry.id, WatchlistEntry.name_key, WatchlistEntry.id_number, WatchlistEntry.phone,
+        ).where(scope.where(WatchlistEntry) & WatchlistEntry.removed_at.is_null()).limit(SEARCH_LIMIT)
+        found = [row["id"] for row in sealed.open_rows(WatchlistEntry, candidates)
+                 if any(value and value in row[key] for key, value in wanted.items())]
+        if not found:
+            return {"active": [], "expired": [], "more": False}
+        query = query.where(WatchlistEntry.id.is_in(found))
     rows = await query.order_by(WatchlistEntry.created_at, ascending=False).limit(LIST_LIMIT + 1)
     shown = rows[:LIST_LIMIT]
     return {
@@ -97,16 +110,16 @@ async def add(scope: Scope, *, name: str = "", id_number: str = "", phone: str =
                                   today=local_day(now, scope.estate.timezone))
     if draft is None:
         raise Invalid({field: MESSAGES[code] for field, code in problems.items()})
-    entry = WatchlistEntry(
+    entry = WatchlistEntry(**sealed.seal(WatchlistEntry, dict(
         estate=scope.estate_id, name=draft.name, name_key=draft.name_key, id_number=draft.id_number, phone=draft.phone,
         reason=draft.reason, until=end_of_day(draft.until, scope.estate.timezone) if draft.until else None,
         added_by=scope.person_id,
-    )
+    )))
     await entry.save()
     await audit.record(
         "watchlist.added", actor=scope.person_id, estate=scope.estate_id, subject=entry.id,
-        name=draft.name, by=[f for f in ("name", "id_number", "phone") if getattr(draft, f)],
-        reason=draft.reason, until=draft.until.isoformat() if draft.until else None,
+        by=[f for f in ("name", "id_number", "phone") if getattr(draft, f)],
+        until=draft.until.isoformat() if draft.until else None,
     )
     return entry.id
 
@@ -118,6 +131,5 @@ async def remove(scope: Scope, entry_id: UUID) -> str:
         {WatchlistEntry.removed_at: utcnow(), WatchlistEntry.removed_by: scope.person_id}
     ).where((WatchlistEntry.id == entry.id) & WatchlistEntry.removed_at.is_null()).returning(WatchlistEntry.id)
     if removed:
-        await audit.record("watchlist.removed", actor=scope.person_id, estate=scope.estate_id, subject=entry.id,
-                           name=entry.name, reason=entry.reason)
+        await audit.record("watchlist.removed", actor=scope.person_id, estate=scope.estate_id, subject=entry.id)
     return entry.name

@@ -165,19 +165,20 @@ async def enrol(client, csrf: str, token: str, phone: SoftAuthenticator, **creat
     )
 
 
-async def sign_in_options(client, csrf: str) -> dict:
-    options = await client.post("/signin/options", headers={"X-CSRFToken": csrf, **ENGLISH})
+async def sign_in_options(client, csrf: str, headers: dict | None = None) -> dict:
+    options = await client.post("/signin/options", headers={"X-CSRFToken": csrf, **ENGLISH, **(headers or {})})
     assert options.is_success, options.text
     return options.json()
 
 
 async def sign_in(client, csrf: str, phone: SoftAuthenticator, *, options: dict | None = None,
-                  next: str | None = None, **get):
-    """Ask for a challenge, let the phone answer it (no user name given), post the answer."""
-    options = options or await sign_in_options(client, csrf)
+                  next: str | None = None, headers: dict | None = None, **get):
+    """Ask for a challenge, let the phone answer it (no user name given), post the answer
+    (with ``headers`` added to both requests, e.g. the address a proxy forwards)."""
+    options = options or await sign_in_options(client, csrf, headers)
     payload = {"challengeId": options["challengeId"], "credential": phone.get(options["publicKey"], **get)}
     if next is not None:
         payload["next"] = next
     return await client.post(
-        "/signin/verify", headers={"X-CSRFToken": csrf, **ENGLISH}, json=payload
+        "/signin/verify", headers={"X-CSRFToken": csrf, **ENGLISH, **(headers or {})}, json=payload
     )

@@ -11,6 +11,8 @@ import os
 import re
 import secrets
 import tempfile
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -71,11 +73,26 @@ async def database():
     await db.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 async def app(database):
     """The app. Requests go through httpx's ASGI transport on the tests' loop, so fixtures
-    and handlers share one connection pool (Litestar's test client runs a loop of its own)."""
+    and handlers share one connection pool (Litestar's test client runs a loop of its own).
+    Made for every test, also those that call services directly: it wires what they rely on
+    (the router that notifications' links are made by), as it does in the server."""
     return create_app(check_schema=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def live_channels(app):
+    """The live screens' channels, started as the server's start-up starts them (on PostgreSQL
+    they listen on a connection of their own), so that services tell streams of their changes."""
+    from app.services import live
+
+    plugin = app.state.streams.plugin
+    async with plugin:
+        live.use_sender(plugin.publish)
+        yield plugin
+        live.use_sender(None)
 
 
 @pytest.fixture(scope="session")
@@ -176,3 +193,39 @@ def csrf(client):
         return match.group(1)
 
     return token
+
+
+@pytest.fixture
+def rate_clock(monkeypatch):
+    """The rate limiter's clock, pinned to one second into a minute no other test uses, and
+    moved by hand (``advance(minutes=1)``)."""
+    from app.services import ratelimit
+
+    class Clock:
+        now = datetime(2031, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=secrets.randbelow(10**6), seconds=1)
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+
+    pinned = Clock()
+    monkeypatch.setattr(ratelimit, "utcnow", lambda: pinned.now)
+    return pinned
+
+
+@pytest.fixture
+def rate_limit(monkeypatch):
+    """Set the per-minute limit for this test (the suite runs with a high one)."""
+
+    def set_to(per_minute: int) -> None:
+        monkeypatch.setattr("app.settings._settings", replace(get_settings(), rate_limit_per_minute=per_minute))
+
+    return set_to
+
+
+@pytest.fixture
+def from_address(monkeypatch):
+    """Requests from several addresses: the test client stands as a trusted proxy, and
+    ``from_address("203.0.113.9")`` is the header that says whom it forwards."""
+    settings = get_settings()
+    monkeypatch.setattr("app.settings._settings", replace(settings, trusted_proxies=(*settings.trusted_proxies, "127.0.0.1")))
+    return lambda address: {"x-forwarded-for": address}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 
@@ -23,6 +24,7 @@ from app.domain.roles import Relation, Role
 from app.models.auth import Passkey
 from app.models.estates import Building, Gate, LobbyDesk
 from app.routes.access import PUBLIC, SIGNED_IN, declared_roles, is_automatic_options
+from tests.integration.streams import holding
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -80,6 +82,7 @@ async def world(make_estate) -> World:
         "estate": a.slug,
         "pass_id": str(visitor_pass.id),
         "person_id": str(resident),
+        "table": "days",  # a statistics table's CSV
         "unit_id": str(a.units["1-1-0101"].id),
         "building_id": str(building["id"]),
         "gate_id": str(gate["id"]),
@@ -92,6 +95,19 @@ async def world(make_estate) -> World:
         "notification_id": "00000000-0000-4000-8000-000000000001",
         "device_id": "00000000-0000-4000-8000-000000000002",
         "entry_id": "6f1c0c53-3f0e-4d2a-9a57-0e4b8f1d2c11",  # a watchlist entry that does not exist
+        "slip_id": "7a0c5e1d-2b4f-4c8e-9d1a-3e5f7a9b1c2d",  # goods release records that do not exist
+        "upload_id": "8b1d6f2e-3c5a-4d9f-8e2b-4f6a8b0c2d3e",
+        "permit_id": "9c2e7a3f-4d6b-4e0a-9f3c-5a7b9c1d3e4f",
+        "day_id": "0d3f8b4a-5e7c-4f1b-8a4d-6b8c0d2e4f5a",
+        "item_id": "6f1c0c53-3f0e-4d2a-9a57-0e4b8f1d2c12",  # a review item that does not exist
+        "handover_id": "1e4a9c5b-6f8d-4a2c-9b5e-7c9d1e3f5a6b",  # a handover that does not exist
+        "checkpoint_id": "1e4a9c5b-6f8d-4a2c-9b5e-7c9d1e3f5a6b",  # patrol records that do not exist
+        "route_id": "2f5b0d6c-7a9e-4b3d-8c6f-8d0e2f4a6b7c",
+        "round_id": "3a6c1e7d-8b0f-4c4e-9d7a-9e1f3a5b7c8d",
+        "incident_id": "1e4a9c5b-6f8d-4a2c-8b5e-7c9d1e3f5a6b",  # an incident that does not exist
+        "request_id": "1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d",  # a resident's request that does not exist
+        "record_id": "2b3c4d5e-6f7a-4b2c-9d3e-4f5a6b7c8d9e",  # a lost and found record that does not exist
+        "disclosure_id": "3c4d5e6f-7a8b-4c3d-8e4f-5a6b7c8d9e0f",  # a disclosure that does not exist
     }
     return World(slug=a.slug, people=people, outsider=outsider, ids=ids)
 
@@ -110,8 +126,11 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return "/".join(parts)
 
 
-async def ask(client, csrf, method: str, url: str):
+async def ask(client, csrf, method: str, url: str, handler=None, app=None):
     headers = {"accept": "text/html"}
+    if handler is not None and handler.opt.get("stream"):  # an event stream: its answer starts, and stays open
+        async with holding(app, url, dict(client.cookies), accept="text/html") as stream:
+            return SimpleNamespace(status_code=stream.status, headers=stream.headers)
     if method in UNSAFE:
         headers["x-csrftoken"] = await csrf()
         return await client.request(method, url, headers=headers, data={}, follow_redirects=False)
@@ -125,12 +144,13 @@ def refused_for_signed_out(response) -> bool:
 
 
 @pytest.mark.parametrize("path,method,handler", ROUTES)
-async def test_every_route_answers_each_person_as_declared(path, method, handler, client, csrf, sign_in, world):
+async def test_every_route_answers_each_person_as_declared(path, method, handler, app, client, csrf, sign_in,
+                                                         world):
     roles = declared_roles(handler)  # fails for a route without a declaration
     url = fill(path, world.ids)
 
     client.cookies.clear()
-    response = await ask(client, csrf, method, url)
+    response = await ask(client, csrf, method, url, handler, app)
     if roles == PUBLIC:
         assert response.status_code not in (401, 403), f"public {method} {path} refused: {response.status_code}"
         return
@@ -138,14 +158,14 @@ async def test_every_route_answers_each_person_as_declared(path, method, handler
 
     if roles == SIGNED_IN:
         await sign_in(world.people[Role.GATE_GUARD])
-        response = await ask(client, csrf, method, url)
+        response = await ask(client, csrf, method, url, handler, app)
         assert response.status_code not in (401, 403) and not refused_for_signed_out(response)
         return
 
     allowed = frozenset(roles)
     for role, person in world.people.items():
         await sign_in(person)
-        response = await ask(client, csrf, method, url)
+        response = await ask(client, csrf, method, url, handler, app)
         if role in allowed:
             assert response.status_code not in (401, 403), f"{role.value} refused {method} {path}"
         else:
@@ -153,7 +173,7 @@ async def test_every_route_answers_each_person_as_declared(path, method, handler
 
     if "{estate" in path:
         await sign_in(world.outsider)
-        response = await ask(client, csrf, method, url)
+        response = await ask(client, csrf, method, url, handler, app)
         assert response.status_code == 404, f"another estate's admin got {response.status_code} for {path}"
 
 

@@ -8,6 +8,7 @@ from app.domain.roles import Role
 from app.models.audit import AuditEvent
 from app.models.estates import Building, Unit
 from app.models.people import HouseholdMember, Person, RoleGrant
+from app.services import sealed
 from tests.integration.forms import post_form
 
 
@@ -29,7 +30,9 @@ async def test_an_admin_imports_units_with_their_owners(client, csrf, sign_in_en
     unit = await Unit.objects().where((Unit.estate == estate.id) & (Unit.label == "5-2-1301")).first()
     membership = await HouseholdMember.objects().where(HouseholdMember.unit == unit.id).first()
     owner = await Person.objects().where(Person.id == membership.person).first()
-    assert (owner.name, owner.phone, membership.relation) == ("Wang Fang", "13912345678", "owner")
+    phone = sealed.open_value(Person, "phone", owner.phone)
+    assert (owner.name, phone, membership.relation) == ("Wang Fang", "13912345678", "owner")
+    assert owner.phone_masked == "139****5678" and owner.phone_hash == sealed.hash_of(sealed.PHONE, phone)
     assert await RoleGrant.exists().where(
         (RoleGrant.person == owner.id) & (RoleGrant.estate == estate.id) & (RoleGrant.role == "resident"))
     assert await AuditEvent.exists().where((AuditEvent.action == "units.imported") & (AuditEvent.estate == estate.id))

@@ -42,7 +42,7 @@ def test_demo_twice_keeps_the_estate_and_prints_fresh_links():
     for name in ("Zhou Min", "Chen Jing", "Li Qiang", "Wang Fang"):
         assert name in first.stdout and name in second.stdout
     first_links, second_links = set(LINK.findall(first.stdout)), set(LINK.findall(second.stdout))
-    assert len(first_links) == len(second_links) == 9
+    assert len(first_links) == len(second_links) == 10  # the whole demo cast
     assert first_links.isdisjoint(second_links)
     count = subprocess.run(
         [sys.executable, "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]);"
@@ -97,3 +97,16 @@ def test_a_public_url_with_an_ip_address_is_refused():
     result = cli("migrate", env=env)
     assert result.returncode == 1
     assert "not an IP address" in result.stderr
+
+
+def test_backup_prints_where_the_copy_went_and_refuses_a_database_that_is_not_there(tmp_path):
+    env = fresh_env()
+    assert cli("migrate", env=env).returncode == 0
+    made = cli("backup", "--to", str(tmp_path), env=env)
+    assert made.returncode == 0, made.stderr
+    assert re.fullmatch(rf"Backed up to {tmp_path}/gatepost-\d{{8}}T\d{{6}}Z\.tar \(\d+\.\d MB\)\n", made.stdout)
+
+    missing = cli("backup", "--to", str(tmp_path), env={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/none.sqlite"})
+    assert missing.returncode == 1
+    assert "There is no database at" in missing.stderr
+    assert len(list(tmp_path.iterdir())) == 1  # the first backup; no partial file or scratch folder left

@@ -14,6 +14,7 @@ from app.models.estates import Estate
 _NAME = Statement("SELECT name FROM estate WHERE id = {} AND slug = {}")
 _RENAME = Statement("UPDATE estate SET name = {} WHERE id = {} RETURNING name")
 _PID = Statement("SELECT pg_backend_pid() AS pid")
+_CREATED = Statement("SELECT created_at FROM estate WHERE id = {}")
 
 
 def test_a_statement_numbers_its_arguments_for_each_engine():
@@ -37,6 +38,23 @@ async def test_a_statement_reads_writes_and_joins_the_transaction_it_is_in(make_
         await _RENAME.fetch("Renamed", estate.id)
     assert (await Estate.select(Estate.name).where(Estate.id == estate.id).first())["name"] == "Renamed"
 
+
+
+async def test_a_time_comes_back_as_an_aware_utc_datetime_from_a_statement_and_from_piccolo(make_estate):
+    """Sessions and notifications compare stored times with ``clock.utcnow()`` as they come back:
+    on SQLite that rests on the column's declared type and the converters Piccolo registers
+    with ``sqlite3``, which the engine's connections must keep asking for (``detect_types``)."""
+    from datetime import timedelta, timezone
+
+    from app.services.clock import utcnow
+
+    estate = await make_estate()
+    stamp = utcnow().astimezone(timezone(timedelta(hours=8)))  # kept in UTC whatever zone it came in
+    await Estate.update({Estate.created_at: stamp}).where(Estate.id == estate.id)
+    by_hand = (await _CREATED.fetch(estate.id))[0]["created_at"]
+    by_piccolo = (await Estate.select(Estate.created_at).where(Estate.id == estate.id).first())["created_at"]
+    for value in (by_hand, by_piccolo):
+        assert value == stamp and value.utcoffset() == timedelta(0)
 
 async def test_one_connection_still_works_where_it_has_nothing_to_keep(make_estate):
     """On SQLite (and nested in another block) it just runs the block."""

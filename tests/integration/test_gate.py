@@ -17,7 +17,7 @@ from app.domain.watchlist import norm_name, norm_phone
 from app.models.audit import AuditEvent
 from app.models.notifications import Notification
 from app.models.visitors import GuardAction, Visit, VisitorPass, WatchlistEntry
-from app.services import clock, codes, invitations
+from app.services import clock, codes, invitations, sealed
 from app.services.clock import utcnow
 from tests.integration.forms import post_form
 from tests.integration.gate_helpers import GateClient, gate_id, make_pass, verdict
@@ -39,8 +39,9 @@ async def at_gate(client, csrf, sign_in_en, make_estate):
 
 async def barred(estate, *, name: str = "", phone: str = "", **fields) -> WatchlistEntry:
     """A watchlist entry as the front desk's form stores it (details in normal form)."""
-    entry = WatchlistEntry(estate=estate.id, reason="seen stealing bicycles", name=name, name_key=norm_name(name),
-                           phone=norm_phone(phone), **fields)
+    entry = WatchlistEntry(**sealed.seal(WatchlistEntry, dict(
+        estate=estate.id, reason="seen stealing bicycles", name=name, name_key=norm_name(name), phone=norm_phone(phone),
+        **fields)))
     await entry.save()
     return entry
 
@@ -116,6 +117,13 @@ async def test_a_watchlisted_guest_is_refused_by_name_or_phone(at_gate):
     assert verdict(await at_gate.verify(token)) == "watchlist"
 
 
+async def test_a_detail_left_empty_on_the_entry_or_the_pass_bars_no_one(at_gate):
+    await barred(at_gate.estate, name="Zhao Si")
+    await barred(at_gate.estate, phone="139 0000 1111")
+    _, token = await make_pass(at_gate.estate, name="Qian Wu", phone="")
+    assert verdict(await at_gate.verify(token)) == "valid"
+
+
 async def test_the_scan_heeds_only_this_estates_entries_still_in_force(at_gate, make_estate):
     other = await make_estate()
     await barred(other, name="Qian Liu")
@@ -127,19 +135,23 @@ async def test_the_scan_heeds_only_this_estates_entries_still_in_force(at_gate, 
         assert verdict(await at_gate.verify(token)) == "valid", name
 
 
-async def test_passes_made_before_their_watchlist_keys_were_kept_get_them_from_the_migration(at_gate):
-    """The migration that fills in the keys of earlier passes, run again over one without."""
-    from app.models.piccolo_migrations.gatepost_2026_12_06t20_31_00_000000 import forwards
+async def test_passes_made_before_phones_were_sealed_are_sealed_by_the_migration(at_gate):
+    """The migration that seals the phones of earlier passes, run again over one as they were
+    (the phone in plain, its key the phone's normal form): sealed, hashed, matched again."""
+    from app.models.piccolo_migrations.gatepost_2026_12_07t19_00_01_000000 import forwards
 
     row, token = await make_pass(at_gate.estate, name="Wu  Jiu", phone="+86 139-0000-2222")
-    await VisitorPass.update({VisitorPass.guest_name_key: "", VisitorPass.guest_phone_key: ""}).where(
-        VisitorPass.id == row.id)
+    await VisitorPass.update({VisitorPass.guest_phone: "13900002222", VisitorPass.guest_phone_key: "13900002222",
+                              VisitorPass.guest_phone_masked: ""}).where(VisitorPass.id == row.id)
     await barred(at_gate.estate, phone="13900002222")
-    assert verdict(await at_gate.verify(token)) == "valid"  # no keys: nothing to match by
-    [backfill] = (await forwards()).raw
-    await backfill()
+    assert verdict(await at_gate.verify(token)) == "valid"  # a plain key matches no keyed hash
+    [seal] = (await forwards()).raw
+    await seal()
     kept = await stored(row)
-    assert (kept["guest_name_key"], kept["guest_phone_key"]) == ("wujiu", "13900002222")
+    assert sealed.is_sealed(kept["guest_phone"])
+    assert sealed.open_value(VisitorPass, "guest_phone", kept["guest_phone"]) == "13900002222"
+    assert kept["guest_phone_key"] == sealed.hash_of(sealed.PHONE, "+86 139 0000 2222")
+    assert kept["guest_phone_masked"] == "139****2222"
     assert verdict(await at_gate.verify(token)) == "watchlist"
 
 
@@ -177,7 +189,9 @@ async def test_the_pass_link_typed_by_hand_finds_the_pass_of_this_estate_only(at
 async def test_a_release_slip_or_checkpoint_code_says_what_it_is(at_gate):
     slip = await codes.sign(at_gate.estate.id, CodeKind.RELEASE_SLIP, uuid.uuid4())
     response = await at_gate.verify(slip)
-    assert verdict(response) == "release_slip"
+    assert verdict(response) == "unknown"  # the scanner reads slips now: this one is of no slip here
+    response = await at_gate.admit(slip)
+    assert verdict(response) == "release_slip"  # a slip admits nobody
     assert "This is a goods release slip code, not a visitor pass" in response.text
     checkpoint = await codes.sign(at_gate.estate.id, CodeKind.CHECKPOINT, uuid.uuid4())
     response = await at_gate.verify(checkpoint)
@@ -208,6 +222,7 @@ async def test_admitting_records_the_visit_and_tells_the_household_once(at_gate)
     assert (after["entries"], after["inside"]) == (1, True)
     [note] = await Notification.select().where(Notification.subject == str(visit["id"]))
     assert note["person"] == at_gate.host and note["kind"] == Kind.VISITOR_ARRIVED.value
+    assert note["url"] == f"/e/{at_gate.estate.slug}/invitations/{row.id}"
     params = note["params"] if isinstance(note["params"], dict) else __import__("json").loads(note["params"])
     assert params == {"guest": "Zhang Wei", "gate": "North Gate", "unit": "1-1-0101"}
     assert await AuditEvent.exists().where((AuditEvent.action == "visit.admitted") & (AuditEvent.subject == str(visit["id"])))
@@ -363,14 +378,29 @@ async def test_another_estates_guard_sees_neither_the_code_nor_the_visit(at_gate
     assert (await visits_of(row))[0]["exited_at"] is None
 
 
-async def test_the_decoder_wasm_is_served_as_wasm_and_precached_by_the_service_worker(client):
+async def test_the_decoder_wasm_is_served_as_wasm_and_not_precached_on_every_phone(client):
+    # 447 KB compressed: kept by the service worker only when a phone that scans loads it, and
+    # never fetched where the phone reads QR codes itself (the worker's runtime cache).
     worker = await client.get("/sw.js")
-    assert "/static/vendor/zxing-wasm-3.1.3/zxing_reader.wasm?v=" in worker.text
-    assert "/static/vendor/barcode-detector-3.2.2/ponyfill.js?v=" in worker.text
+    assert "/static/vendor/zxing-wasm-3.1.3/zxing_reader.wasm" not in worker.text
+    assert "/static/vendor/barcode-detector-3.2.2/ponyfill.js" not in worker.text
+    assert "/static/js/scanner.js?v=" in worker.text
     wasm = await client.get("/static/vendor/zxing-wasm-3.1.3/zxing_reader.wasm")
     assert wasm.status_code == 200
     assert wasm.headers["content-type"] == "application/wasm"
     assert wasm.content[:4] == b"\0asm"
+
+
+async def test_the_qr_reader_worker_is_precached_and_its_own_policy_lets_it_run_the_wasm(at_gate, client):
+    page = await client.get(f"/e/{at_gate.estate.slug}/gate")
+    assert 'data-reader-src="/static/js/qr-reader.js?v=' in page.text
+    assert "/static/js/qr-reader.js?v=" in (await client.get("/sw.js")).text
+    reader = await client.get("/static/js/qr-reader.js")
+    assert reader.status_code == 200
+    assert "javascript" in reader.headers["content-type"]
+    # A worker follows the Content-Security-Policy its own file was served with, not the page's.
+    policy = reader.headers["content-security-policy"]
+    assert "script-src 'self' 'wasm-unsafe-eval'" in policy and "connect-src 'self'" in policy
 
 
 async def test_a_pass_marked_inside_without_an_open_visit_can_still_be_let_out(at_gate):

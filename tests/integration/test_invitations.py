@@ -16,7 +16,7 @@ from app.models.audit import AuditEvent
 from app.models.estates import Gate
 from app.models.visitors import Registration, Visit, VisitorPass
 from app.routes.invitations import render_qr
-from app.services import codes, invitations
+from app.services import codes, invitations, sealed
 from app.services.clock import utcnow
 from tests.integration.forms import post_form
 
@@ -219,8 +219,8 @@ async def test_the_households_history_lists_invited_and_walk_in_visits_newest_fi
     await Visit.insert(Visit(estate=estate.id, unit=unit, visitor_pass=pass_id, guest_name="Zhang Wei",
                              entered_at=now - timedelta(hours=2), exited_at=now - timedelta(hours=1),
                              entry_gate=gate["id"], exit_gate=gate["id"], purpose="family_friend"))
-    registration = Registration(estate=estate.id, unit=unit, name="Courier Sun", phone="13700002222",
-                                purpose="delivery", state="approved")
+    registration = Registration(**sealed.seal(Registration, dict(
+        estate=estate.id, unit=unit, name="Courier Sun", phone="13700002222", purpose="delivery", state="approved")))
     await registration.save()
     await Visit.insert(Visit(estate=estate.id, unit=unit, registration=registration.id, guest_name="Courier Sun",
                              entered_at=now - timedelta(minutes=5), entry_gate=gate["id"], purpose="delivery"))

@@ -67,7 +67,7 @@ async def test_todays_one_off_and_recurring_guests_are_listed_and_no_one_else(cl
     assert response.status_code == 200
     page = response.text
     assert "Expected visitors today" in page
-    assert 'hx-trigger="every 10s"' in page and f'hx-get="/e/{estate.slug}/lobby/list"' in page
+    assert 'data-live="lobby" data-live-every="10"' in page and f'hx-get="/e/{estate.slug}/lobby/list"' in page
     for absent in ("Tomorrow Tang", "Yesterday Yu", "Revoked Ren", "Other Days Ou", "Maple Ma"):
         assert absent not in page, absent
     # Sorted by the start of today's window: the whole-day pass (00:00) before the help (07:30).

@@ -12,6 +12,7 @@ from app.domain.roles import Relation, Role
 from app.models.audit import AuditEvent
 from app.models.auth import EnrolmentLink, Passkey, Session
 from app.models.people import HouseholdMember, Person, RoleGrant
+from app.services import sealed
 from tests.integration.forms import post_form
 
 
@@ -32,7 +33,8 @@ async def test_an_admin_adds_a_person_with_roles_and_a_unit(client, csrf, sign_i
     assert response.status_code == 303
     person_id = re.search(r"/people/([0-9a-f-]{36})\?done=created", response.headers["location"]).group(1)
     person = await Person.objects().where(Person.id == person_id).first()
-    assert (person.name, person.phone) == ("Ma Jun", "13800001111")
+    assert (person.name, sealed.open_value(Person, "phone", person.phone)) == ("Ma Jun", "13800001111")
+    assert person.phone_hash == sealed.hash_of(sealed.PHONE, "138 0000 1111") and person.phone_masked == "138****1111"
     assert await roles_of(person.id, estate) == {"resident", "gate_guard"}
     membership = await HouseholdMember.objects().where(HouseholdMember.person == person.id).first()
     assert (membership.unit, membership.relation) == (estate.units["2-1-0102"].id, "tenant")
@@ -133,12 +135,14 @@ async def test_an_admin_sees_everyone_and_filters_by_role_and_search(client, sig
     everyone = await client.get(f"/e/{estate.slug}/people")
     guards = await client.get(f"/e/{estate.slug}/people?role=gate_guard")
     by_unit = await client.get(f"/e/{estate.slug}/people?q=1-1-0101")
-    by_phone = await client.get(f"/e/{estate.slug}/people?q=1391234")
+    by_phone = await client.get(f"/e/{estate.slug}/people?q=139 1234 5678")  # whole (sealed: no part search)
+    by_end = await client.get(f"/e/{estate.slug}/people?q=5678")  # the last four, as the masked form keeps
 
     assert all(name in everyone.text for name in ("Wang Fang", "Li Qiang", "Zhou Min"))
     assert "Li Qiang" in guards.text and "Wang Fang" not in guards.text
     assert "Wang Fang" in by_unit.text and "Li Qiang" not in by_unit.text
     assert "Wang Fang" in by_phone.text and "Zhou Min" not in by_phone.text
+    assert "Wang Fang" in by_end.text and "Zhou Min" not in by_end.text
     assert "Not enrolled yet" in everyone.text
 
 

@@ -141,6 +141,80 @@ async def test_malformed_keys_are_refused(client, csrf, sign_in_en, wang, push_s
     assert await PushSubscription.count().where(PushSubscription.person == fang) == 0
 
 
+async def older_devices(person, push_service, count: int) -> list[str]:
+    """``count`` devices the person turned push on for over the past days, oldest first."""
+    endpoints = []
+    for n in range(count):
+        subscription = push_service.subscription(f"older-{person}-{n}")
+        await PushSubscription(
+            person=person, endpoint=subscription["endpoint"], p256dh=subscription["keys"]["p256dh"],
+            auth=subscription["keys"]["auth"], device=f"Phone {n}", created_at=utcnow() - timedelta(days=count - n),
+        ).save()
+        endpoints.append(subscription["endpoint"])
+    return endpoints
+
+
+async def test_a_device_beyond_the_tenth_replaces_the_one_added_longest_ago(client, csrf, sign_in_en, wang, push_service):
+    _, fang, _ = wang
+    await sign_in_en(fang)
+    older = await older_devices(fang, push_service, notifications.MAX_DEVICES)
+    newest = push_service.subscription("eleventh")
+
+    assert (await subscribe(client, csrf, newest)).status_code == 201
+
+    kept = {r["endpoint"] for r in await PushSubscription.select(PushSubscription.endpoint).where(
+        PushSubscription.person == fang)}
+    assert kept == {*older[1:], newest["endpoint"]}
+    page = await client.get("/account/notifications")
+    assert page.text.count('class="device-list__item"') == 10 and "Phone 0<" not in page.text
+    assert "Up to 10 devices get notifications." in page.text
+
+
+async def test_more_than_a_few_new_devices_a_minute_are_refused_with_a_message(
+        client, csrf, sign_in_en, wang, push_service, rate_clock):
+    _, fang, ming = wang
+    await sign_in_en(fang)
+    for n in range(notifications.NEW_DEVICES_PER_MINUTE):
+        assert (await subscribe(client, csrf, push_service.subscription(f"quick-{n}"))).status_code == 201
+
+    refused = await subscribe(client, csrf, push_service.subscription("one-too-many"))
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "59"
+    assert refused.json() == {"error": "Notifications were turned on too many times in the last minute. "
+                                       "Please wait a minute and try again."}
+    assert await PushSubscription.count().where(PushSubscription.person == fang) == notifications.NEW_DEVICES_PER_MINUTE
+
+    await sign_in_en(ming)  # the limit is Wang Fang's own: her family is not slowed
+    assert (await subscribe(client, csrf, push_service.subscription("ming"))).status_code == 201
+    rate_clock.advance(minutes=1)
+    await sign_in_en(fang)
+    assert (await subscribe(client, csrf, push_service.subscription("one-too-many"))).status_code == 201
+
+
+async def test_a_person_sees_their_devices_and_removes_one_but_not_someone_elses(
+        client, csrf, sign_in_en, wang, push_service):
+    _, fang, ming = wang
+    phone, tablet = await older_devices(fang, push_service, 2)
+    await PushSubscription.update({PushSubscription.last_sent_at: utcnow()}).where(PushSubscription.endpoint == tablet)
+    [mings] = await older_devices(ming, push_service, 1)
+    rows = {r["endpoint"]: r["id"] for r in await PushSubscription.select(PushSubscription.id, PushSubscription.endpoint)}
+    await sign_in_en(fang)
+
+    page = await client.get("/account/notifications")
+    assert "Phone 0" in page.text and "Phone 1" in page.text and page.text.count("last notified") == 1
+    assert page.text.count("Added ") == 2
+
+    removed = await client.post(f"/account/notifications/devices/{rows[phone]}/remove",
+                                data={"_csrf_token": await csrf()}, follow_redirects=False)
+    assert removed.status_code == 303 and "done=removed" in removed.headers["location"]
+    gone = await client.post(f"/account/notifications/devices/{rows[mings]}/remove",
+                             data={"_csrf_token": await csrf()}, follow_redirects=False)
+    assert gone.status_code == 404
+    left = {r["endpoint"] for r in await PushSubscription.select(PushSubscription.endpoint).where(
+        PushSubscription.endpoint.is_in([phone, tablet, mings]))}
+    assert left == {tablet, mings}
+
+
 async def test_a_consent_request_is_pushed_signed_and_encrypted_without_personal_numbers(wang, push_service):
     estate, fang, ming = wang
     await notifications.subscribe(fang, push_service.subscription("fang"), "Chrome · Android")
@@ -252,7 +326,7 @@ async def test_a_device_gets_only_the_kinds_chosen_but_always_the_decisions(clie
     assert titles == ["Visitor at North Gate", "Visitor left"]
     assert (await state_of(fang, Kind.VISITOR_ARRIVED))["push_state"] == "none"
     # ... and the in-app list has all three.
-    assert await notifications.unread_count(fang) == 3
+    assert await Notification.count().where((Notification.person == fang) & Notification.read_at.is_null()) == 3
 
 
 async def test_an_endpoint_taken_off_the_allow_list_is_not_called(wang, push_service, monkeypatch):

@@ -101,3 +101,16 @@ async def test_a_signed_in_person_visiting_sign_in_goes_on_to_their_page(client,
     response = await client.get("/signin?next=/account", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/account"
+
+
+async def test_a_signed_out_region_sends_the_person_back_to_its_page_not_to_the_partial(client):
+    page = str(client.base_url.join("/account"))
+    response = await client.get("/notifications/unread", follow_redirects=False,
+                                headers={"HX-Request": "true", "HX-Current-URL": page})
+
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"] == "/signin?next=/account"
+
+    elsewhere = await client.get("/notifications/unread", follow_redirects=False,
+                                 headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"})
+    assert elsewhere.headers["hx-redirect"] == "/signin?next=/"

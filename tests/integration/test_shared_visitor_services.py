@@ -3,10 +3,12 @@ key, and the notification queue's refusal of personal data."""
 
 import asyncio
 import base64
+from datetime import timedelta
 from uuid import uuid4
 
 import pytest
 
+from app.domain import tokens
 from app.domain.notifications import Kind
 from app.domain.roles import Role
 from app.domain.tokens import Code
@@ -45,8 +47,8 @@ async def test_each_estate_signs_with_its_own_key_and_rejects_the_others(make_es
 async def test_the_key_is_made_once_even_when_asked_for_at_the_same_time(make_estate):
     estate = await make_estate()
     codes._keys.pop(estate.id, None)
-    keys = await asyncio.gather(*[codes.public_key_hex(estate.id) for _ in range(5)])
-    assert len(set(keys)) == 1
+    keys = {tokens.public_key_bytes(key) for key in await asyncio.gather(*[codes.signing_key(estate.id) for _ in range(5)])}
+    assert len(keys) == 1
     assert await EstateKey.count().where(EstateKey.estate == estate.id) == 1
 
 
@@ -90,7 +92,7 @@ async def test_a_replay_whose_work_now_fails_still_gets_the_first_result(guard_a
     assert await idempotency.once(act, "admit", estate.id, work) == {"done": True}
 
 
-async def test_racing_copies_of_one_action_run_once(guard_act):
+async def test_racing_copies_of_one_action_run_once_and_the_others_are_told_to_ask_again(guard_act):
     estate, guard, act = guard_act
 
     async def work():
@@ -99,9 +101,33 @@ async def test_racing_copies_of_one_action_run_once(guard_act):
         await asyncio.sleep(0.01)
         return {"ok": True}
 
-    results = await asyncio.gather(*[idempotency.once(act, "admit", estate.id, work) for _ in range(6)])
-    assert all(r == {"ok": True} for r in results)
+    results = await asyncio.gather(*[idempotency.once(act, "admit", estate.id, work) for _ in range(6)],
+                                   return_exceptions=True)
+    assert results.count({"ok": True}) == 1
+    assert all(isinstance(r, idempotency.InFlight) for r in results if r != {"ok": True})
+    assert await idempotency.once(act, "admit", estate.id, work) == {"ok": True}  # asked again: the kept result
     assert await kept(act) == (1, 1)  # one notification, one kept result
+
+
+async def test_a_key_sent_again_with_another_request_is_refused_and_changes_nothing(guard_act):
+    estate, guard, _ = guard_act
+    key = "k-" + uuid4().hex
+    first = idempotency.action(guard, key, fingerprint="admit pass A")
+    other = idempotency.action(guard, key, fingerprint="admit pass B")
+    runs = []
+
+    async def work():
+        runs.append(1)
+        return {"ok": len(runs)}
+
+    assert await idempotency.once(first, "admit", estate.id, work) == {"ok": 1}
+    with pytest.raises(idempotency.KeyReused):
+        await idempotency.once(other, "admit", estate.id, work)
+    with pytest.raises(idempotency.KeyReused):
+        await idempotency.previous(other)
+    assert await idempotency.once(first, "admit", estate.id, work) == {"ok": 1}  # the same request: its result
+    assert await GuardAction.select(GuardAction.fingerprint).where(GuardAction.key == key) == [
+        {"fingerprint": "admit pass A"}]
 
 
 async def test_work_that_fails_leaves_no_result_behind(guard_act):
@@ -124,6 +150,10 @@ async def test_an_action_needs_a_key_and_believes_only_plausible_phone_times():
     assert idempotency.action(uuid4(), "k", "1999-01-01T00:00:00Z").device_time is None
     assert idempotency.action(uuid4(), "k", "not a time").device_time is None
     assert idempotency.action(uuid4(), "k", utcnow().isoformat()).device_time is not None
+    # Kept on a phone with no signal for ten days, then sent: the time it happened still counts.
+    queued = idempotency.action(uuid4(), "k", (utcnow() - timedelta(days=10)).isoformat(), sent_at=utcnow().isoformat())
+    assert queued.device_time is not None
+    assert queued.timing.happened_at == queued.device_time
 
 
 async def test_notifications_refuse_phone_and_id_numbers_and_go_once_per_person(make_estate):

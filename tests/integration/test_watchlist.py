@@ -13,7 +13,7 @@ import pytest
 from app.domain.roles import Role
 from app.models.audit import AuditEvent
 from app.models.visitors import WatchlistEntry
-from app.services import watchlist
+from app.services import sealed, watchlist
 from tests.integration.forms import post_form
 
 ZHANG = {"name": "Zhang Wei", "id_number": "110105 19900307 123x", "phone": "+86 139 1234 5678",
@@ -44,8 +44,12 @@ async def test_the_front_desk_adds_a_person_kept_as_typed_and_in_normal_form_and
     assert response.status_code == 303
     assert response.headers["location"] == f"/e/{estate.slug}/watchlist?done=added"
     [entry] = await entries(estate)
-    assert (entry.name, entry.name_key, entry.id_number, entry.phone, entry.reason, entry.until, entry.added_by) == (
+    id_number = sealed.open_value(WatchlistEntry, "id_number", entry.id_number)
+    phone = sealed.open_value(WatchlistEntry, "phone", entry.phone)
+    assert (entry.name, entry.name_key, id_number, phone, entry.reason, entry.until, entry.added_by) == (
         "Zhang Wei", "zhangwei", "11010519900307123X", "13912345678", "Stole parcels from the lockers", None, chen)
+    assert "11010519900307123X" not in entry.id_number and "13912345678" not in entry.phone
+    assert (entry.id_number_masked, entry.phone_masked) == ("110***********123X", "139****5678")
     event = await AuditEvent.objects().where(
         (AuditEvent.action == "watchlist.added") & (AuditEvent.subject == str(entry.id))).first()
     assert event is not None and event.actor == chen and event.estate == estate.id
@@ -199,8 +203,9 @@ async def test_another_estates_desk_finds_neither_the_list_nor_its_entries(clien
 @pytest.fixture
 async def barred(make_estate):
     estate = await make_estate()
-    entry = WatchlistEntry(estate=estate.id, name="Zhang Wei", name_key="zhangwei", id_number="11010519900307123X",
-                           phone="13912345678", reason="Theft")
+    entry = WatchlistEntry(**sealed.seal(WatchlistEntry, dict(
+        estate=estate.id, name="Zhang Wei", name_key="zhangwei", id_number="11010519900307123X", phone="13912345678",
+        reason="Theft")))
     await entry.save()
     return estate, entry
 
@@ -223,6 +228,12 @@ async def test_other_people_and_empty_details_match_nothing(barred):
     assert await watchlist.matches(estate.id, name="Zhang Wen", phone="13912345679", id_number="110105199003071230") == []
     assert await watchlist.matches(estate.id) == []
     assert await watchlist.matches(estate.id, name=" ", phone="+86", id_number="-") == []
+
+
+async def test_a_detail_the_entry_left_empty_matches_no_one(make_estate):
+    estate = await make_estate()
+    await WatchlistEntry(**sealed.seal(WatchlistEntry, dict(estate=estate.id, phone="13912345678", reason="Theft"))).save()
+    assert await watchlist.matches(estate.id, name="Zhang Wei") == []
 
 
 async def test_another_estates_entry_does_not_match(barred, make_estate):

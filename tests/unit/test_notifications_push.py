@@ -12,6 +12,7 @@ from app.domain import push as rules
 from app.domain.notifications import ACTIONS, Kind
 from app.domain.push import DEFAULT_PUSH_SERVICE_HOSTS, endpoint_allowed, parse_hosts
 from app.services import notification_texts as texts
+from app.services import notify
 
 HOSTS = DEFAULT_PUSH_SERVICE_HOSTS + ("localhost:8123",)
 
@@ -105,12 +106,14 @@ def test_a_long_payload_is_cut_to_fit_keeping_the_rest_whole():
 def test_every_kind_reads_as_a_sentence_made_of_its_params(kind, language):
     params = {"guest": "Chen Jie", "name": "Zhang Wei", "visitor": "Zhang Wei", "unit": "5-2-1301",
               "gate": "North Gate", "purpose": "delivery", "decision": "approved", "by": "Wang Fang",
-              "relation": "son", "items": "petrol"}
+              "relation": "son", "items": "petrol", "guard": "Li Qiang", "problem": "double_admission",
+              "route": "Night round", "time": "21:00", "incident": "fire", "place": "5-2-1301",
+              "kind": "repair", "text": "Tap leaks", "note": "Washer replaced.", "item": "keys"}
     title, body = texts.render(kind, params, language)
     assert title and body
     assert "%(" not in title + body and "None" not in title + body
     shown = title + body
-    assert any(value in shown for value in ("Chen Jie", "Zhang Wei", "5-2-1301", "North Gate"))
+    assert any(value in shown for value in ("Chen Jie", "Zhang Wei", "5-2-1301", "North Gate", "Li Qiang", "Night round"))
 
 
 def test_missing_params_leave_a_gap_not_an_error():
@@ -135,13 +138,15 @@ def test_only_decisions_carry_actions_in_the_readers_language():
     assert [a["title"] for a in texts.actions(Kind.ESCALATION, "en")] == ["Admit", "Turn away"]
 
 
-def test_a_push_message_carries_the_token_only_for_decisions():
+def test_a_push_message_carries_the_token_only_for_decisions(monkeypatch):
+    # The router's path maker, as create_app hands it over: here one that names the route.
+    monkeypatch.setattr(notify, "_route_path", lambda route, notification_id: f"{route}:{notification_id}")
     row = {"id": "11111111-1111-4111-8111-111111111111", "person": "22222222-2222-4222-8222-222222222222",
            "kind": "consent_request", "params": json.dumps({"name": "Zhang Wei", "unit": "5-2-1301", "gate": "North Gate"}),
            "url": "/e/x/consents/y"}
     message = texts.push_message(row, "en")
-    assert message["url"] == f"/notifications/{row['id']}"
-    assert message["action_url"] == f"/notifications/{row['id']}/act"
+    assert message["url"] == f"notification_open:{row['id']}"
+    assert message["action_url"] == f"notification_act:{row['id']}"
     assert message["token"] == texts.action_token(row["id"], row["person"])
     assert texts.token_ok(row["id"], row["person"], message["token"])
     assert not texts.token_ok(row["id"], "33333333-3333-4333-8333-333333333333", message["token"])
@@ -153,10 +158,14 @@ def test_a_push_message_carries_the_token_only_for_decisions():
 def test_the_settings_offer_the_kinds_a_persons_roles_receive():
     from app.domain.roles import Role
 
-    assert rules.kinds_for([Role.RESIDENT]) == [Kind.VISITOR_ARRIVED, Kind.VISITOR_LEFT, Kind.CONSENT_REQUEST,
-                                                Kind.CONSENT_DECIDED, Kind.EMERGENCY]
+    assert rules.kinds_for([Role.RESIDENT]) == [
+        Kind.VISITOR_ARRIVED, Kind.VISITOR_LEFT, Kind.CONSENT_REQUEST, Kind.CONSENT_DECIDED, Kind.EMERGENCY,
+        Kind.SLIP_CONSENT_REQUEST, Kind.SLIP_CONSENT_DECIDED, Kind.SLIP_APPROVED, Kind.SLIP_RETURNED, Kind.SLIP_REFUSED,
+        Kind.SLIP_RELEASED, Kind.SLIP_HELD, Kind.PERMIT_DECIDED, Kind.REQUEST_DONE, Kind.LOST_ITEM_FOUND]
+    assert rules.kinds_for([Role.FRONT_DESK]) == [Kind.REFUSED_TO_REGISTER, Kind.SLIP_DESK_REVIEW, Kind.SLIP_HELD,
+                                                  Kind.REQUEST_NEW, Kind.REQUEST_ASSIGNED]
     assert Kind.ESCALATION in rules.kinds_for([Role.MANAGER]) and Kind.VISITOR_ARRIVED not in rules.kinds_for([Role.MANAGER])
     assert Kind.ESCORT_TASK in rules.kinds_for(["patrol_guard", "resident"])
-    assert rules.kinds_for([Role.ADMIN]) == []
+    assert rules.kinds_for([Role.ADMIN]) == [Kind.RECORDS_DISCLOSED]  # an estate's records handed to an authority
     every_role = rules.kinds_for(list(Role))
     assert every_role == list(Kind)  # every kind reaches someone

@@ -1,5 +1,7 @@
 """Settings refuse values the app cannot run with, with a sentence saying what to do."""
 
+from pathlib import Path
+
 import pytest
 
 from app.settings import Settings, SettingsError
@@ -86,3 +88,23 @@ def test_a_port_that_is_not_a_number_is_refused(env):
 def test_a_public_url_that_is_not_a_web_address_is_refused(env, url):
     with pytest.raises(SettingsError, match="PUBLIC_URL"):
         Settings.from_env({**env, "PUBLIC_URL": url})
+
+
+def test_the_periodic_work_runs_every_half_minute_unless_told_otherwise(env):
+    assert Settings.from_env(env).periodic_seconds == 30
+    assert Settings.from_env({**env, "PERIODIC_SECONDS": "1.5"}).periodic_seconds == 1.5
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5", "86400"])
+def test_a_periodic_interval_that_is_not_a_sensible_number_of_seconds_is_refused(env, value):
+    with pytest.raises(SettingsError, match="PERIODIC_SECONDS"):
+        Settings.from_env({**env, "PERIODIC_SECONDS": value})
+
+
+def test_a_secret_another_worker_made_meanwhile_is_kept_not_replaced(env, tmp_path, monkeypatch):
+    theirs = "made-by-the-worker-that-started-first-" * 2
+    (tmp_path / "secret_key").write_text(theirs)
+    # This worker looked before the other one had written it.
+    monkeypatch.setattr(Path, "exists", lambda self: False)
+    assert Settings.from_env(env).secret_key == theirs
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no draft left behind

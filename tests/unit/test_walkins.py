@@ -66,12 +66,6 @@ def test_unknown_kinds_and_states_are_refused_not_raised():
     assert not w.is_open("parcel", "waiting")
 
 
-def test_sources_name_the_states_a_conditional_update_expects():
-    assert w.sources(Kind.WALK_IN, State.ADMITTED) == {State.APPROVED, State.ESCALATED}
-    assert w.sources(Kind.WALK_IN, State.ESCALATED) == {State.UNREACHABLE}
-    assert w.sources(Kind.EMERGENCY, State.COMPLETED) == {State.OPEN}
-
-
 def test_open_registrations_stay_on_the_lists_until_settled():
     assert {s for s in State if w.is_open(Kind.WALK_IN, s)} == {
         State.WAITING, State.APPROVED, State.UNREACHABLE, State.ESCALATED}

@@ -33,11 +33,17 @@
 
   function feedback(verdict) {
     var tone = verdict.dataset.tone;
-    if (navigator.vibrate) {
-      try { navigator.vibrate(tone === "ok" ? [80, 60, 80] : [400]); } catch (e) { /* ignore */ }
-    }
-    beep(tone);
     verdict.focus();
+    // Buzz and beep once the verdict is on screen: the first sound (making an AudioContext)
+    // takes up to a tenth of a second of a slow phone's main thread, and the guard looks first.
+    requestAnimationFrame(function () {
+      setTimeout(function () {
+        if (navigator.vibrate) {
+          try { navigator.vibrate(tone === "ok" ? [80, 60, 80] : [400]); } catch (e) { /* ignore */ }
+        }
+        beep(tone);
+      }, 0);
+    });
   }
 
   function init() {
@@ -50,7 +56,8 @@
     if (shown) document.dispatchEvent(new CustomEvent("scanner:pause"));
   }
 
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // A verdict shown (by htmx, by the outbox after an admit, or by the phone with no signal).
+  function shown(event) {
     var target = event.detail && event.detail.target;
     if (!target || target.id !== "verdict") return;
     var verdict = target.querySelector("[data-verdict]");
@@ -58,17 +65,19 @@
       document.dispatchEvent(new CustomEvent("scanner:pause"));
       feedback(verdict);
     }
+  }
+  ["htmx:afterSwap", "outbox:swapped", "outbox:saved"].forEach(function (name) {
+    document.addEventListener(name, shown);
   });
 
-  // A verify that never arrived (no signal, a server error shown in the flash area) must not
-  // leave the camera paused: the guard simply scans again.
-  ["htmx:responseError", "htmx:sendError"].forEach(function (name) {
-    document.addEventListener(name, function (event) {
-      var form = event.detail && event.detail.elt;
-      if (form && form.id === "manual-entry") {
-        setTimeout(function () { document.dispatchEvent(new CustomEvent("scanner:resume")); }, 1500);
-      }
-    });
+  // A verify the server answered with an error (shown in the flash area) must not leave the
+  // camera paused: the guard simply scans again. (One that never arrived gets the phone's own
+  // verdict: static/js/offline-gate.js.)
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = event.detail && event.detail.elt;
+    if (form && form.id === "manual-entry") {
+      setTimeout(function () { document.dispatchEvent(new CustomEvent("scanner:resume")); }, 1500);
+    }
   });
 
   document.addEventListener("click", function (event) {

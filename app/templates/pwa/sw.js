@@ -1,23 +1,63 @@
 /* Gatepost service worker, version {{ version }}.
- * Precaches the shell and static files under a versioned cache; pages go to the network
- * first and fall back to the offline page when there is none. */
+ *
+ * Static files are precached under a versioned cache (the QR decoder's wasm is not: it is
+ * kept when a phone that scans first loads it, and never fetched where the phone reads QR
+ * codes itself). Pages go to the network first; the ones a guard needs with no signal (the
+ * server marks them "x-gatepost-offline: keep") are kept as they are opened and served when
+ * there is no network, other pages fall back to the offline page. A response the server marks
+ * "no-store" (a page with an ID number or a phone in full) is never kept: besides the precache,
+ * every copy goes through keep(). Guard actions kept in IndexedDB (static/js/outbox-core.js)
+ * are sent from here too, by Background Sync.
+ *
+ * A new version installs beside the old and waits: the page tells it to take over when no
+ * action is being sent (static/js/sw-register.js), and old static caches are then removed. */
 const CACHE = "gatepost-{{ version }}";
+const PAGES = "gatepost-pages";
 const OFFLINE_URL = {{ offline_url | tojson }};
 const PRECACHE = {{ precache | tojson }};
 
+importScripts({{ static_url('js/outbox-core.js') | tojson }});
+
 self.addEventListener("install", (event) => {
-  event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting())
-  );
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)));
 });
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("gatepost-") && k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("gatepost-") && k !== CACHE && k !== PAGES)
+        .map((k) => caches.delete(k))))
       .then(() => self.clients.claim())
   );
 });
+
+self.addEventListener("message", (event) => {
+  const type = event.data && event.data.type;
+  if (type === "skip-waiting") self.skipWaiting();
+  // Signed out, or another person signed in: the pages kept for anyone else go.
+  if (type === "forget-pages") event.waitUntil(forgetPagesBut(event.data.keep || ""));
+});
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === "gatepost-outbox") event.waitUntil(self.GatepostOutbox.flush());
+});
+
+function forgetPagesBut(person) {
+  return caches.open(PAGES).then((cache) => cache.keys().then((keys) => Promise.all(keys.map((key) =>
+    cache.match(key).then((kept) => {
+      if (!kept || kept.headers.get("x-gatepost-person") !== person) return cache.delete(key);
+    })))));
+}
+
+function pageKey(url) {
+  return url.origin + url.pathname;
+}
+
+function keep(cacheName, key, response) {
+  if (!response.ok || /no-store/i.test(response.headers.get("Cache-Control") || "")) return;
+  const copy = response.clone();
+  caches.open(cacheName).then((cache) => cache.put(key, copy));
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
@@ -26,22 +66,25 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
 
   if (url.pathname.startsWith("/static/")) {
-    // Static files carry their version in the query: the cached copy is always right.
+    // Static files carry their version in the query: the cached copy is always right. With no
+    // network, a page kept from an earlier version gets the file of this one.
     event.respondWith(
       caches.match(request, { ignoreSearch: false }).then((hit) => hit || fetch(request).then((response) => {
-        if (response.ok) {
-          const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(request, copy));
-        }
+        keep(CACHE, request, response);
         return response;
-      }))
+      }).catch(() => caches.match(request, { ignoreSearch: true }).then((any) => any || Response.error())))
     );
     return;
   }
 
   if (request.mode === "navigate") {
     event.respondWith(
-      fetch(request).catch(() => caches.match(OFFLINE_URL))
+      fetch(request).then((response) => {
+        if (response.headers.get("x-gatepost-offline") === "keep") keep(PAGES, pageKey(url), response);
+        return response;
+      }).catch(() => caches.open(PAGES)
+        .then((cache) => cache.match(pageKey(url)))
+        .then((kept) => kept || caches.match(OFFLINE_URL)))
     );
   }
 });
