@@ -44,3 +44,14 @@ def test_a_double_tapped_quick_entry_is_logged_once_and_one_made_offline_lands_o
     assert server.sql(ENTRIES, name) == [("light_out", 1), ("noise", 1)]
     tablet.reload()
     expect(shift.entry(t(EN, "Light out in the lobby"))).to_have_count(1)
+
+    # With no signal, the page comes from the tablet's copy: the strip says offline although
+    # nothing waits (Chromium calls such a page online), and says online again once the server
+    # answers, with nothing tapped.
+    tablet.context.set_offline(True)
+    tablet.reload()
+    expect(shift.entry(t(EN, "Light out in the lobby"))).to_have_count(1)
+    strip.expect_state("offline")
+    expect(strip.status).to_have_text(t(EN, "Offline: actions are saved on this phone"))
+    tablet.context.set_offline(False)
+    strip.expect_state("online")

@@ -22,8 +22,9 @@
   var sending = false;
   var ALL_SENT_MS = 15000; // "All sent" shows this long after the last delivery
   // The phone may say it is online while nothing gets through (a dead Wi-Fi, a basement): the
-  // last send that failed for want of a network counts as offline until one gets through.
-  var unreachable = false;
+  // last send that failed for want of a network counts as offline until one gets through, and
+  // so does a page the service worker served from the phone's copy (sw.js marks it).
+  var unreachable = document.documentElement.hasAttribute("data-kept-copy");
   var person = (document.querySelector('meta[name="gp-person"]') || {}).content || "";
   // Names of the people whose actions wait on this phone, to say whose they are: learnt from
   // the server while online (no page carries the person's name for this).
@@ -399,17 +400,27 @@
   document.addEventListener("htmx:afterSwap", function () { showWaitingSteps(); });
   window.addEventListener("online", function () { unreachable = false; render(); flushNow(); });
   window.addEventListener("offline", render);
-  // Another page or the service worker got an answer from the server: it is reachable.
+  // This page, another or the service worker got an answer from the server: it is reachable,
+  // and lists that poll (who is on site) ask again at once with `outbox:answered from:document`.
   function heard(detail) {
-    if (detail && detail.answered) unreachable = false;
+    if (detail && detail.answered) {
+      unreachable = false;
+      document.dispatchEvent(new CustomEvent("outbox:answered"));
+    }
     render();
   }
   window.addEventListener("outbox:changed", function (event) { heard(event.detail); });
   if (box.channel) box.channel.addEventListener("message", function (event) { heard(event.data); });
+  // Unreachable with nothing to send: a small question to the server tells when it answers again.
+  function recheck() {
+    lastTry = Date.now();
+    return box.session().then(function () { unreachable = false; }, function () { /* still out */ }).then(render);
+  }
   setInterval(function () {
     box.all().then(function (items) {
       var due = Date.now() - lastTry >= (unreachable ? RETRY_UNREACHABLE_MS : RETRY_MS);
       if (due && items.some(function (i) { return i.person === person && i.state !== "refused"; })) flushNow();
+      else if (due && unreachable && navigator.onLine !== false) recheck();
       else render();
     });
   }, 5000);

@@ -59,6 +59,18 @@ function keep(cacheName, key, response) {
   caches.open(cacheName).then((cache) => cache.put(key, copy));
 }
 
+// A page served from this phone's copy because the server could not be reached says so on its
+// <html> element (data-kept-copy): its status strip then starts as offline, where the phone may
+// still call itself online (a Wi-Fi with no way out, a basement).
+function asKeptCopy(kept) {
+  const headers = new Headers(kept.headers);
+  headers.delete("Content-Length");
+  headers.delete("Content-Encoding");
+  return kept.text().then((html) => new Response(html.replace("<html", "<html data-kept-copy"), {
+    status: kept.status, statusText: kept.statusText, headers,
+  }));
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
@@ -84,7 +96,8 @@ self.addEventListener("fetch", (event) => {
         return response;
       }).catch(() => caches.open(PAGES)
         .then((cache) => cache.match(pageKey(url)))
-        .then((kept) => kept || caches.match(OFFLINE_URL)))
+        .then((kept) => kept || caches.match(OFFLINE_URL))
+        .then((kept) => kept && asKeptCopy(kept)))
     );
   }
 });
