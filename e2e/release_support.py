@@ -4,7 +4,8 @@ the supervisor's approval, and the gate's checklist over the verdict."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from time import sleep
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Locator, Page, expect
@@ -13,6 +14,7 @@ from e2e.pages import EN, Screen, t
 
 ESTATE = "harbour-view"
 ZONE = ZoneInfo("Asia/Shanghai")
+LAST_MINUTES = timedelta(minutes=5)  # a slip made now must still be in its window at the gate
 
 
 def today() -> date:
@@ -22,6 +24,10 @@ def today() -> date:
 def window_now() -> tuple[str, str, str]:
     """Today (the estate's), from an hour ago to two hours on, kept within the day."""
     now = datetime.now(ZONE)
+    left = datetime.combine(now.date() + timedelta(days=1), time(0, 0), tzinfo=ZONE) - now
+    if left < LAST_MINUTES:  # the window would end before the guard scans: wait for the new day
+        sleep(left.total_seconds() + 1)
+        now = datetime.now(ZONE)
     start = max(now - timedelta(hours=1), now.replace(hour=0, minute=0))
     end = min(now + timedelta(hours=2), now.replace(hour=23, minute=59))
     return now.date().isoformat(), start.strftime("%H:%M"), end.strftime("%H:%M")
