@@ -3,6 +3,7 @@ guest's public pass page (no account, reached by its link alone)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID
 
 import segno
@@ -24,10 +25,15 @@ PASS_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
 QR_MAX_VERSION = 7
 
 
+@lru_cache(maxsize=256)
 def render_qr(content: str) -> Markup:
     """A QR code as inline SVG (``<svg data-qr>``, black on white, quiet zone of 4), error
     correction M. The pass token keeps it at version 6; a change that grew it past 7 (too dense
-    for a cheap phone reading another phone's screen) fails here rather than at the gate."""
+    for a cheap phone reading another phone's screen) fails here rather than at the gate.
+
+    Kept for the codes drawn lately: choosing the mask costs a few milliseconds a code, and the
+    same codes are drawn again (a pass page opened twice, a sheet of checkpoint tags reprinted;
+    the codes are signed deterministically)."""
     qr = segno.make(content, error="m", boost_error=False)
     if qr.version > QR_MAX_VERSION:
         raise ValueError(f"QR version {qr.version} is above {QR_MAX_VERSION}")
