@@ -40,6 +40,9 @@ class WalkInForm:
     def open_from_home(self) -> "WalkInForm":
         self.page.get_by_role("link", name=t(EN, "Register a walk-in")).click()
         expect(self.page.get_by_role("heading", level=1, name=t(EN, "Register a walk-in visitor"))).to_be_visible()
+        # The phone's lookup is htmx's, on "change": a field filled before the page's scripts
+        # ran would ask nothing (a busy machine shows the heading well before then).
+        self.page.wait_for_load_state("load")
         return self
 
     def register(self, name: str, phone: str, unit: str = UNIT, screenshot=None) -> "WaitingScreen":
