@@ -1,6 +1,7 @@
 """Statistics through the screens: the manager Sun Hao opens them from his home, narrows the days
 from the last 30 to the last 7 and sees the visits of three weeks ago drop out, then downloads the
-visits per day as a CSV that holds what the table shows."""
+visits per day as a CSV that holds what the table shows; a pass the gate turns away (scanned
+twice) shows as one more refusal."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from e2e.conftest import ESTATE
+from e2e.gate_support import GatePage
+from e2e.offline_support import Household
 from e2e.pages import EN, enrol, t
 
 
@@ -53,3 +56,33 @@ def test_a_manager_opens_statistics_changes_the_days_and_downloads_a_csv(new_pho
     assert sum(int(n) for _, n in rows[1:]) == week
     shown = [cell.inner_text() for cell in days.locator("td").all()]
     assert [n for _, n in rows[1:]] == shown
+
+
+def test_a_pass_turned_away_at_the_gate_counts_once_among_the_refusals(new_phone, enrol_link):
+    manager = new_phone("en-US").page
+    enrol(manager, enrol_link("Sun Hao"), "Sun Hao").ensure_language(EN)
+    manager.goto(f"/e/{ESTATE}/statistics?range=7d")
+    revoked = manager.locator('table[data-stats-table="refusals"] tr').filter(
+        has=manager.get_by_role("rowheader", name=t(EN, "Pass revoked"), exact=True)).locator("td")
+    refused = manager.locator('[data-figure="refused"]')
+    expect(revoked).to_be_visible()
+    before = (int(refused.inner_text()), int(revoked.inner_text()))
+
+    resident = new_phone("en-US").page
+    enrol(resident, enrol_link("Wang Fang"), "Wang Fang")
+    household = Household(resident)
+    guest = f"Ma Lin {uuid.uuid4().hex[:4]}"
+    link = household.invite(guest)
+    household.revoke(guest)
+
+    guard = new_phone("en-US").page
+    gate = GatePage.open_from_home(enrol(guard, enrol_link("Li Qiang"), "Li Qiang").page)
+    for _ in range(2):  # checked twice: one guest turned away
+        gate.type_code(link)
+        gate.expect_verdict("revoked", "Revoked")
+        gate.scan_next()
+
+    manager.reload()
+    expect(refused).to_have_text(str(before[0] + 1))
+    expect(revoked).to_have_text(str(before[1] + 1))
+

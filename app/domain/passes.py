@@ -26,6 +26,12 @@ class Reason(str, enum.Enum):
     USED_UP = "used_up"
 
 
+# The verdicts that turn a pass's holder away at the gate (counted as the gate's refusals).
+# Not an unknown code (anything with a QR on it), nor a holder already inside.
+REFUSING = frozenset({Reason.REVOKED, Reason.WATCHLIST, Reason.NOT_YET_VALID, Reason.OUTSIDE_HOURS,
+                      Reason.EXPIRED, Reason.USED_UP})
+
+
 @dataclass(frozen=True)
 class Window:
     starts_at: datetime

@@ -268,8 +268,15 @@ PURPOSE_NAMES = {
     "delivery": N_("Delivery"), "other": N_("Other"), "": N_("Not given"),
 }
 
-# What became of a registration at the gate that counts as a refusal, by reason.
+# The gate's refusals by reason: passes turned away when scanned (their verdict,
+# ``passes.REFUSING``), then what became of a walk-in's registration.
 REFUSALS = {
+    "revoked": N_("Pass revoked"),
+    "expired": N_("Pass expired"),
+    "not_yet_valid": N_("Pass not yet valid"),
+    "outside_hours": N_("Pass outside its hours"),
+    "used_up": N_("Pass used up"),
+    "watchlist": N_("Pass holder on the watchlist"),
     "refused_to_register": N_("Refused to register"),
     "prohibited_items": N_("Prohibited items"),
     "household_refused": N_("Refused by the household"),
@@ -290,22 +297,28 @@ def refusal_of(kind: str, state: str) -> str | None:
 
 @dataclass(frozen=True)
 class Gatework:
-    """Registrations at the gate in a range: refusals by reason and watchlist matches."""
+    """The gate's refusals in a range, by reason, and its watchlist matches."""
 
     refusals: list[Bar]
     refused: int
     watchlist_hits: int
 
 
-def gatework(rows: list[tuple[str, str, bool, int]]) -> Gatework:
-    """From (kind, state, watchlist hit, how many) of a range's registrations."""
+def gatework(registrations: list[tuple[str, str, bool, int]], passes_refused: list[tuple[str, int]] = ()) -> Gatework:
+    """From (kind, state, watchlist hit, how many) of a range's walk-in registrations and
+    (verdict, how many) of its passes turned away. A watchlist match is a walk-in who matched or a
+    pass refused for its holder."""
     reasons = {r: 0 for r in REFUSALS}
     hits = 0
-    for kind, state, hit, n in rows:
+    for kind, state, hit, n in registrations:
         reason = refusal_of(kind, state)
         if reason is not None:
             reasons[reason] += n
         if hit:
+            hits += n
+    for verdict, n in passes_refused:
+        reasons[verdict] = reasons.get(verdict, 0) + n
+        if verdict == "watchlist":
             hits += n
     return Gatework(bars(list(reasons.items())), sum(reasons.values()), hits)
 

@@ -114,6 +114,22 @@ class Visit(Table):
                        "kept, and reviewed (app/domain/conflicts.py)")
 
 
+class GateRefusal(Table):
+    """A pass the gate turned away when it was scanned: revoked, before or after its dates or
+    hours, used up, or its guest on the watchlist (``domain/passes.REFUSING``). What the
+    statistics count as the gate's refusals, beside the walk-ins refused. The same pass refused
+    for the same reason again within minutes (the camera reading it twice, the guard checking
+    once more) is the same refusal."""
+
+    id = UUID(primary_key=True)
+    estate = ForeignKey(Estate, on_delete=OnDelete.restrict, null=False)
+    visitor_pass = ForeignKey(VisitorPass, on_delete=OnDelete.set_null, null=True)
+    gate = ForeignKey(Gate, on_delete=OnDelete.set_null, null=True)
+    reason = Varchar(length=16, help_text="the verdict: revoked, expired, not_yet_valid, outside_hours, used_up, watchlist")
+    refused_at = Timestamptz(default=TimestamptzNow())
+    guard = ForeignKey(Person, on_delete=OnDelete.set_null, null=True)
+
+
 class EscortTask(Table):
     """A patrol guard accompanies a visitor (manager's admission) or goes to a unit (emergency).
     state: open -> acknowledged -> done."""

@@ -65,7 +65,8 @@ async def gate_scanner(request: Request) -> Template:
 @post("/e/{estate:str}/gate/verify", name="gate_verify", opt=SCANNER)
 async def gate_verify(request: Request, data: Form) -> Template:
     token = text(data, "token").strip()
-    return await _scanner_page(request, verdict=await gate.verify(request.state.scope, token), token=token)
+    verdict = await gate.verify(request.state.scope, token, _gate(request, data))
+    return await _scanner_page(request, verdict=verdict, token=token)
 
 
 @post("/e/{estate:str}/gate/admit", name="gate_admit", opt=SCANNER)

@@ -1,6 +1,7 @@
 """The gate: what a scanned code means, admitting its holder, exits, lost passes, who is on site.
 
-Verifying only reads. Admitting and exiting are guard actions: each runs once per idempotency
+Verifying reads, and notes a refusal (a pass the gate turns away) for the statistics. Admitting
+and exiting are guard actions: each runs once per idempotency
 key, and its state change is one conditional UPDATE, so a double tap, a retry or two guards
 scanning the same pass at the same moment admit once. Refusals are returned as results with a
 stable reason code (not raised), so a replay answers the same as the first request did.
@@ -11,7 +12,7 @@ Results are JSON-able dicts because the idempotency store keeps them: times are 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from app.db import Statement
@@ -22,7 +23,7 @@ from app.domain.passes import Reason
 from app.domain.tokens import Kind as CodeKind
 from app.i18n import N_
 from app.models.estates import Unit
-from app.models.visitors import Registration, Visit, VisitorPass
+from app.models.visitors import GateRefusal, Registration, Visit, VisitorPass
 from app.services import audit, clock, codes, invitations, live, notify, release_gate, release_permits, reviews, sealed, watchlist
 from app.services.errors import Invalid
 from app.services.idempotency import Action, once
@@ -190,8 +191,9 @@ async def _open_visit(scope: Scope, pass_id: UUID) -> dict | None:
     ).first()
 
 
-async def verify(scope: Scope, token: str) -> dict:
-    """The verdict for a scanned or typed code. Writes nothing.
+async def verify(scope: Scope, token: str, gate_id: str | None = None) -> dict:
+    """The verdict for a scanned or typed code. A pass turned away is noted (``_refused``); it
+    writes nothing else.
 
     Forged, truncated, altered and other estates' codes are all just "unknown". The same
     scanner reads goods release slips and standing goods permits: their verdicts are theirs.
@@ -204,9 +206,12 @@ async def verify(scope: Scope, token: str) -> dict:
     if refusal is not None:
         return {"reason": refusal}
     row = await _pass_row(scope, pass_id)
-    verdict, _ = _judge(scope, row, clock.utcnow())
+    now = clock.utcnow()
+    verdict, _ = _judge(scope, row, now)
     if row is None:
         return {"reason": Reason.UNKNOWN.value}
+    if verdict.reason in passes.REFUSING:
+        await _refused(scope, row["id"], verdict.reason, gate_id, now)
     result = {"reason": verdict.code, **_pass_details(row, verdict)}
     if verdict.reason is Reason.ALREADY_INSIDE:
         visit = await _open_visit(scope, row["id"])
@@ -214,6 +219,24 @@ async def verify(scope: Scope, token: str) -> dict:
             result["visit_id"] = str(visit["id"])
             result["entered_at"] = _iso(visit["entered_at"])
     return result
+
+
+# The same pass refused for the same reason again within this is the same refusal (the camera
+# reading it twice, the guard checking once more, the holder trying the other gate).
+REFUSAL_REPEAT = timedelta(minutes=10)
+
+
+async def _refused(scope: Scope, pass_id: UUID, reason: Reason, gate_id: str | None, now: datetime) -> None:
+    """Notes that the gate turned a pass away, once per ``REFUSAL_REPEAT``."""
+    again = await GateRefusal.exists().where(
+        scope.where(GateRefusal) & (GateRefusal.visitor_pass == pass_id) & (GateRefusal.reason == reason.value)
+        & (GateRefusal.refused_at > now - REFUSAL_REPEAT))
+    if again:
+        return
+    gate = await gate_of(scope, gate_id)
+    await GateRefusal.insert(GateRefusal(
+        estate=scope.estate_id, visitor_pass=pass_id, gate=gate["id"] if gate else None, reason=reason.value,
+        refused_at=now, guard=scope.person_id))
 
 
 def _moment(act: Action) -> datetime:

@@ -45,7 +45,8 @@ from app.models.records import Disclosure
 from app.models.releases import GoodsPermit, ReleaseItem, ReleaseSlip
 from app.models.reviews import ReviewItem
 from app.models.uploads import Upload
-from app.models.visitors import EscortTask, GuardAction, Registration, Visit, VisitorPass, WatchlistEntry
+from app.models.visitors import (EscortTask, GateRefusal, GuardAction, Registration, Visit, VisitorPass,
+                                 WatchlistEntry)
 from app.services import audit, uploads
 from app.services.clock import utcnow
 from app.services.scope import as_uuid
@@ -95,6 +96,8 @@ REGISTRY: tuple[Kept, ...] = (
     Kept(Visit, age=(Visit.entered_at,), personal=(
         Visit.guest_name, Visit.vehicle_plate, Visit.exit_note, Visit.admitted_by, Visit.exited_by,
     ), plain=(Visit.purpose, Visit.replacement_fee, Visit.conflict), why="an entry and exit: counted by gate, purpose, times"),
+    Kept(GateRefusal, age=(GateRefusal.refused_at,), personal=(GateRefusal.guard,), plain=(GateRefusal.reason,),
+         why="a pass turned away at the gate: counted by reason and gate"),
     Kept(EscortTask, age=(EscortTask.created_at,), personal=(
         EscortTask.note, EscortTask.acknowledged_by, EscortTask.completed_by,
     ), plain=(EscortTask.kind, EscortTask.state)),

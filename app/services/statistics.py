@@ -28,7 +28,7 @@ from app.models.estates import Gate
 from app.models.incidents import Incident
 from app.models.patrol import PatrolRound
 from app.models.releases import ReleaseSlip
-from app.models.visitors import Registration
+from app.models.visitors import GateRefusal, Registration
 from app.services import patrol_setup as setup
 from app.services.patrol_rounds import _utc
 from app.services import statistics_tally as tally
@@ -88,7 +88,11 @@ async def operations(scope: Scope, rng: rules.Range, now: datetime | None = None
     registrations = await Registration.raw(
         "SELECT kind, state, watchlist_hit, COUNT(*) AS n FROM registration WHERE estate = {} AND created_at >= {}"
         " AND created_at < {} GROUP BY kind, state, watchlist_hit", scope.estate_id, start, end)
-    work = rules.gatework([(r["kind"], r["state"], bool(r["watchlist_hit"]), int(r["n"])) for r in registrations])
+    refused = await GateRefusal.raw(
+        "SELECT reason, COUNT(*) AS n FROM gate_refusal WHERE estate = {} AND refused_at >= {} AND refused_at < {}"
+        " GROUP BY reason", scope.estate_id, start, end)
+    work = rules.gatework([(r["kind"], r["state"], bool(r["watchlist_hit"]), int(r["n"])) for r in registrations],
+                          [(r["reason"], int(r["n"])) for r in refused])
     released = await ReleaseSlip.count().where(
         scope.where(ReleaseSlip) & (ReleaseSlip.released_at >= start) & (ReleaseSlip.released_at < end))
     # A held slip waits at the gate (or with the desk, amended) until released or closed: counted
@@ -210,7 +214,7 @@ def csv_of(table: str, rng: rules.Range, v: rules.Visits | None, o: Operations |
         for bar in getattr(v, attribute):
             writer.writerow((_cell(bar.label), bar.count))
     elif table == "refusals" and o is not None:
-        writer.writerow(("reason", "registrations"))
+        writer.writerow(("reason", "refused"))
         for bar in o.gatework.refusals:
             writer.writerow((bar.label, bar.count))
     elif table == "rounds" and o is not None:

@@ -16,8 +16,9 @@ from app.domain.tokens import Kind as CodeKind
 from app.domain.watchlist import norm_name, norm_phone
 from app.models.audit import AuditEvent
 from app.models.notifications import Notification
-from app.models.visitors import GuardAction, Visit, VisitorPass, WatchlistEntry
+from app.models.visitors import GateRefusal, GuardAction, Visit, VisitorPass, WatchlistEntry
 from app.services import clock, codes, invitations, sealed
+from app.services import gate as gate_service
 from app.services.clock import utcnow
 from tests.integration.forms import post_form
 from tests.integration.gate_helpers import GateClient, gate_id, make_pass, verdict
@@ -66,13 +67,20 @@ async def test_a_valid_pass_shows_the_guest_the_unit_and_what_is_left(at_gate):
     assert 'data-admit' in response.text
 
 
-async def test_verifying_writes_nothing(at_gate):
+async def test_verifying_a_valid_pass_writes_nothing(at_gate):
     row, token = await make_pass(at_gate.estate)
     actions = await GuardAction.count()
     await at_gate.verify(token)
     assert await visits_of(row) == []
     assert (await stored(row))["entries"] == 0
     assert await GuardAction.count() == actions
+    assert await refusals_of(row) == []
+
+
+async def refusals_of(pass_row) -> list[tuple]:
+    rows = await GateRefusal.select(GateRefusal.reason, GateRefusal.gate, GateRefusal.guard).where(
+        GateRefusal.visitor_pass == pass_row.id)
+    return [(r["reason"], str(r["gate"]) if r["gate"] else None, r["guard"]) for r in rows]
 
 
 @pytest.mark.parametrize("case,expected", [
@@ -106,6 +114,24 @@ async def test_each_refusal_has_its_reason(at_gate, case, expected):
     response = await at_gate.verify(token)
     assert verdict(response) == expected
     assert "data-admit" not in response.text
+    # Turned away, it counts as the gate's refusal; a holder already inside is not turned away.
+    assert await refusals_of(row) == ([] if case == "inside" else [(expected, None, at_gate.guard)])
+
+
+async def test_a_refused_pass_counts_once_at_the_gate_the_guard_stands_at_however_often_it_is_scanned(
+        at_gate, monkeypatch):
+    row, token = await make_pass(at_gate.estate, revoked_at=utcnow())
+    gate = await gate_id(at_gate.estate)
+    response = await at_gate._post("/gate/verify", {"token": token, "gate": gate})
+    assert verdict(response) == "revoked"
+    for _ in range(3):  # the camera reading it again, the guard checking once more
+        assert verdict(await at_gate.verify(token)) == "revoked"
+    assert await refusals_of(row) == [("revoked", gate, at_gate.guard)]
+
+    later = utcnow() + gate_service.REFUSAL_REPEAT + timedelta(seconds=1)
+    monkeypatch.setattr(clock, "utcnow", lambda: later)
+    await at_gate.verify(token)  # back after a while: another refusal
+    assert len(await refusals_of(row)) == 2
 
 
 async def test_a_watchlisted_guest_is_refused_by_name_or_phone(at_gate):

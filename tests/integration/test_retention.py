@@ -37,7 +37,7 @@ from app.models.releases import GoodsPermit, ReleaseItem, ReleaseSlip
 from app.models.reviews import ReviewItem
 from app.models.server import PeriodicRun
 from app.models.uploads import Upload
-from app.models.visitors import EscortTask, GuardAction, Registration, Visit, VisitorPass, WatchlistEntry
+from app.models.visitors import EscortTask, GateRefusal, GuardAction, Registration, Visit, VisitorPass, WatchlistEntry
 from app.services import audit, retention, sealed, uploads
 from app.services.clock import utcnow
 from app.settings import get_settings
@@ -124,6 +124,7 @@ async def seed(estate, unit, people, *, at: datetime | None) -> Seeded:
     await fill(s, Visit(estate=e, unit=unit, registration=registration.id, purpose="repair",
                         entered_at=at or now), e, people)
     await fill(s, EscortTask(estate=e, registration=registration.id, **stamp), e, people)
+    await fill(s, GateRefusal(estate=e, reason="revoked", refused_at=at or now), e, people)
     await fill(s, WatchlistEntry(estate=e, removed_at=at or now), e, people)
     await fill(s, GuardAction(person=guard, key=secrets.token_hex(8), action="admit", estate=e, **stamp), e, people)
 

@@ -18,7 +18,7 @@ from app.domain.roles import Role
 from app.models.estates import Gate
 from app.models.incidents import Incident
 from app.models.people import RoleGrant
-from app.models.visitors import Registration, Visit, VisitorPass
+from app.models.visitors import GateRefusal, Registration, Visit, VisitorPass
 from app.services import statistics
 from app.services.clock import utcnow
 
@@ -107,13 +107,19 @@ async def test_every_table_and_its_csv_hold_the_same_rows(harbour, client, sign_
     await Registration(estate=harbour.id, kind="refused_to_register", state="recorded", created_at=at(day, 10)).save()
     await Registration(estate=harbour.id, kind="walk_in", state="refused", watchlist_hit=True,
                        created_at=at(day, 11)).save()
+    # Passes turned away at the gate count beside the walk-ins: one revoked, one holder barred.
+    await GateRefusal(estate=harbour.id, reason="revoked", refused_at=at(day, 12)).save()
+    await GateRefusal(estate=harbour.id, reason="watchlist", refused_at=at(day, 13)).save()
+    await GateRefusal(estate=harbour.id, reason="expired", refused_at=at(day + timedelta(days=1), 13)).save()  # out of range
     await Incident(estate=harbour.id, kind="theft", severity="high", happened_at=at(day, 2)).save()
     await sign_in_en(harbour.supervisor)
     query = f"from={(day - timedelta(days=9)).isoformat()}&to={day.isoformat()}"
     visitors = (await client.get(f"/e/{harbour.slug}/statistics/visitors?{query}")).text
     operations = (await client.get(f"/e/{harbour.slug}/statistics/operations?{query}")).text
-    assert re.search(r'data-figure="refused">2<', operations)
-    assert re.search(r'data-figure="watchlist_hits">1<', operations)
+    assert re.search(r'data-figure="refused">4<', operations)
+    assert re.search(r'data-figure="watchlist_hits">2<', operations)
+    refusals = dict((r[0], r[-1]) for r in rows_of(operations, "refusals"))
+    assert (refusals["Pass revoked"], refusals["Pass holder on the watchlist"], refusals["Pass expired"]) == ("1", "1", "0")
     for table in ("days", "weeks", "months", "hours", "weekdays", "purposes", "gates", "refusals", "incidents"):
         html = visitors if table in statistics.VISIT_TABLES else operations
         shown = [int(r[-1]) for r in rows_of(html, table)]
@@ -126,7 +132,7 @@ async def test_every_table_and_its_csv_hold_the_same_rows(harbour, client, sign_
     assert days[0] == ["day", "visits"] and [day.isoformat(), "4"] in days and len(days) == 11
     summary = csv_rows((await client.get(f"/e/{harbour.slug}/statistics/csv/summary?{query}")).text)
     figures = dict(zip(summary[0], summary[1]))
-    assert (figures["total"], figures["refused"], figures["watchlist_hits"], figures["incidents"]) == ("4", "2", "1", "1")
+    assert (figures["total"], figures["refused"], figures["watchlist_hits"], figures["incidents"]) == ("4", "4", "2", "1")
     assert (await client.get(f"/e/{harbour.slug}/statistics/csv/nothing?{query}")).status_code == 404
 
 

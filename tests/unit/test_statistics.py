@@ -120,9 +120,23 @@ def test_refusals_by_reason_and_watchlist_matches():
     work = rules.gatework([("refused_to_register", "recorded", False, 2), ("prohibited_items", "recorded", True, 1),
                            ("walk_in", "refused", False, 3), ("walk_in", "turned_away", True, 1),
                            ("walk_in", "admitted", True, 4), ("emergency", "completed", False, 5)])
-    assert {b.label: b.count for b in work.refusals} == {
+    assert {b.label: b.count for b in work.refusals if b.count} == {
         "refused_to_register": 2, "prohibited_items": 1, "household_refused": 3, "turned_away": 1}
     assert (work.refused, work.watchlist_hits) == (7, 6)
+
+
+def test_passes_turned_away_count_as_refusals_and_a_barred_holder_as_a_watchlist_match():
+    work = rules.gatework([("walk_in", "refused", True, 1)], [("revoked", 2), ("watchlist", 3), ("used_up", 1)])
+    counts = {b.label: b.count for b in work.refusals}
+    assert (counts["revoked"], counts["watchlist"], counts["used_up"], counts["expired"]) == (2, 3, 1, 0)
+    assert counts["household_refused"] == 1
+    assert (work.refused, work.watchlist_hits) == (7, 4)
+
+
+def test_every_verdict_that_turns_a_pass_away_has_a_name_on_the_page():
+    from app.domain.passes import REFUSING
+
+    assert {reason.value for reason in REFUSING} <= set(rules.REFUSALS)
 
 
 @settings(max_examples=150, deadline=None)
