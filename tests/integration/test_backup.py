@@ -4,7 +4,9 @@ backed up, wiped and restored holds exactly what it held, row for row and photo 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import os
 import shutil
 import sqlite3
@@ -39,7 +41,10 @@ async def test_a_backup_is_one_file_holding_the_database_and_only_its_owner_can_
         tar.extract(manifest["database"], tmp_path, filter="data")
     copy = tmp_path / manifest["database"]
     if ENGINE == "sqlite":
-        with sqlite3.connect(copy) as connection:
+        assert manifest["database"] == "database.sqlite.gz"  # gzipped: a database file shrinks several times
+        unpacked = tmp_path / "database.sqlite"
+        unpacked.write_bytes(gzip.decompress(copy.read_bytes()))
+        with sqlite3.connect(unpacked) as connection:
             assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             assert connection.execute("SELECT name FROM estate WHERE slug = ?", (estate.slug,)).fetchone() == \
                 ("Backed-up Gardens",)
@@ -156,6 +161,28 @@ def test_an_installation_backed_up_wiped_and_restored_holds_what_it_held(install
     status = installation.cli("keys", "status").stdout
     assert "current" in status and "MISSING" not in status
     assert (installation.var / "field_keys.json").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.sqlite_only  # the SQLite copy is what earlier versions kept unpacked
+def test_a_backup_of_an_earlier_version_with_its_database_unpacked_restores(installation, tmp_path):
+    installation.cli("migrate")
+    installation.cli("demo")
+    before = installation.rows()
+    installation.cli("backup", "--to", str(tmp_path / "now"))
+    [made] = (tmp_path / "now").iterdir()
+    earlier = tmp_path / "gatepost-20261101T000000Z.tar"
+    with tarfile.open(made) as new, tarfile.open(earlier, "w") as old:  # as earlier versions wrote it
+        for member in new.getmembers():
+            data = new.extractfile(member).read()
+            if member.name == "database.sqlite.gz":
+                member.name, data = "database.sqlite", gzip.decompress(data)
+            elif member.name == "manifest.json":
+                data = data.replace(b'"database.sqlite.gz"', b'"database.sqlite"')
+            member.size = len(data)
+            old.addfile(member, io.BytesIO(data))
+    installation.wipe()
+    installation.cli("restore", str(earlier))
+    assert installation.rows() == before
 
 
 def test_restore_refuses_an_installation_that_holds_data_and_changes_nothing(installation, tmp_path):

@@ -9,6 +9,7 @@ clock moves three years and some days on, the periodic task runs, and each canar
 
 from __future__ import annotations
 
+import gzip
 import os
 import secrets
 import subprocess
@@ -209,9 +210,11 @@ def backup_contents(tmp: Path) -> tuple[bytes, bytes]:
     assert made.returncode == 0, made.stderr
     archive = next(tmp.glob("*.tar"))
     with tarfile.open(archive) as tar:
-        name = "database.sqlite" if ENGINE == "sqlite" else "database.dump"
+        name = "database.sqlite.gz" if ENGINE == "sqlite" else "database.dump"
         database = tar.extractfile(name).read()
-    if ENGINE == "postgres":
+    if ENGINE == "sqlite":
+        database = gzip.decompress(database)  # searched unpacked: packed bytes would hide any value
+    else:
         with tempfile.NamedTemporaryFile(suffix=".dump") as dump:
             dump.write(database)
             dump.flush()
