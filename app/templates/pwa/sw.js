@@ -56,7 +56,11 @@ function pageKey(url) {
 function keep(cacheName, key, response) {
   if (!response.ok || /no-store/i.test(response.headers.get("Cache-Control") || "")) return;
   const copy = response.clone();
-  caches.open(cacheName).then((cache) => cache.put(key, copy));
+  // A newer version may have taken over while the file was on its way, and removed this
+  // version's static cache: it is not made again, to stay behind unused (the wasm, a megabyte).
+  const open = cacheName === CACHE ? caches.has(CACHE).then((kept) => kept && caches.open(CACHE))
+    : caches.open(cacheName);
+  open.then((cache) => cache && cache.put(key, copy));
 }
 
 // A page served from this phone's copy because the server could not be reached says so on its
