@@ -232,9 +232,9 @@
 
   function flushNow() {
     if (navigator.onLine === false) return Promise.resolve();
-    lastTry = Date.now();
     return box.all().then(function (items) {
       if (!items.some(function (i) { return i.person === person && i.state !== "refused"; })) return;
+      lastTry = Date.now();
       sending = true;
       render();
       return box.flush().then(function (result) {
