@@ -1,10 +1,10 @@
 """The gate: what a scanned code means, admitting its holder, exits, lost passes, who is on site.
 
-Verifying reads, and notes a refusal (a pass the gate turns away) for the statistics. Admitting
-and exiting are guard actions: each runs once per idempotency
-key, and its state change is one conditional UPDATE, so a double tap, a retry or two guards
-scanning the same pass at the same moment admit once. Refusals are returned as results with a
-stable reason code (not raised), so a replay answers the same as the first request did.
+Verifying reads, and notes a refusal (a pass the gate turns away) for the statistics.
+Admitting and exiting are guard actions: each runs once per idempotency key, and its state
+change is one conditional UPDATE, so a double tap, a retry or two guards scanning the same pass
+at the same moment admit once. Refusals are returned as results with a stable reason code
+(not raised), so a replay answers the same as the first request did.
 
 Results are JSON-able dicts because the idempotency store keeps them: times are ISO strings.
 """

@@ -57,7 +57,8 @@ function keep(cacheName, key, response) {
   if (!response.ok || /no-store/i.test(response.headers.get("Cache-Control") || "")) return;
   const copy = response.clone();
   // A newer version may have taken over while the file was on its way, and removed this
-  // version's static cache: it is not made again, to stay behind unused (the wasm, a megabyte).
+  // version's static cache: it is not made again (it would stay behind unused, the decoder's
+  // wasm in it).
   const open = cacheName === CACHE ? caches.has(CACHE).then((kept) => kept && caches.open(CACHE))
     : caches.open(cacheName);
   open.then((cache) => cache && cache.put(key, copy));
