@@ -52,6 +52,8 @@ def duty(walk: Walk, audit: Audit, lang: str) -> None:
     audit.check(supervisor, "handover: to acknowledge")
     handover = HandoverPage(supervisor)
     handover.acknowledge_all(lang).click()
+    # The page the answer leads to (the live region may show "acknowledged" before it loads).
+    expect(supervisor.locator(".flash--ok")).to_have_text(t(lang, "Handover acknowledged."))
     expect(handover.state()).to_have_attribute("data-handover-state", "acknowledged")
     audit.check(supervisor, "handover: acknowledged")
     supervisor.goto(f"{HOME}/handovers")
