@@ -18,6 +18,9 @@ htmx swap or a dialog makes are checked without loading it again.
 Every check is written to one ledger for the run: a screen is checked once per language (a
 second call answers from the first), and the run ends with the count of screens and of all
 findings by rule and impact, those below serious too (``summary()``, printed by conftest).
+
+Beside axe, a whole screen is checked for scrolling sideways at the phone's (or tablet's) width
+(``WIDER_THAN_SCREEN``), a serious finding like axe's.
 """
 
 from __future__ import annotations
@@ -38,6 +41,15 @@ BLOCKING = ("critical", "serious")
 IMPACTS = ("critical", "serious", "moderate", "minor")
 # Violations only: passes and inapplicable rules are not sent back.
 RUN = "(within) => axe.run(within || document, {resultTypes: ['violations']})"
+# Beside axe: a page wider than the screen scrolls sideways (WCAG 1.4.10, Reflow), which axe does
+# not look for. The elements that stick out, or null; sheets laid out for paper (body.print) are
+# wider on purpose.
+WIDER_THAN_SCREEN = """() => {
+  if (document.body.classList.contains("print") || document.documentElement.scrollWidth <= window.innerWidth) return null;
+  return [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(-3).map((e) => [e.tagName.toLowerCase() + (e.className ? "." + String(e.className).split(" ").join(".") : ""),
+                           e.outerHTML.slice(0, 300), "right edge at " + Math.round(e.getBoundingClientRect().right) + " px"]);
+}"""
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,13 @@ class Ledger:
         if key not in self.checked:
             started = time.perf_counter()
             self.checked[key] = _findings(screen, language, page.url, run_axe(page, within))
+            sticking_out = None if within else page.evaluate(WIDER_THAN_SCREEN)
+            if sticking_out:
+                self.checked[key].append(Finding(
+                    screen, language, page.url, "page-wider-than-screen", "serious",
+                    "The page is wider than the screen and scrolls sideways",
+                    "https://www.w3.org/WAI/WCAG21/Understanding/reflow.html",
+                    tuple(tuple(element) for element in sticking_out)))
             self.paths[key] = _path(page.url)
             self.seconds += time.perf_counter() - started
         return self.checked[key]
