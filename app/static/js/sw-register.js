@@ -30,15 +30,20 @@
     worker.postMessage({ type: "skip-waiting" });
   }
 
+  function follow(fresh) {
+    if (!fresh) return;
+    fresh.addEventListener("statechange", function () {
+      if (fresh.state === "installed" && navigator.serviceWorker.controller) takeOverWhenIdle(fresh);
+    });
+  }
+
+  // A new version found before this page listened (the browser looks on every navigation, and
+  // register() may answer while it installs) is followed too: missed, it would wait until every
+  // tab of the app was closed.
   function watch(registration) {
     if (registration.waiting && navigator.serviceWorker.controller) takeOverWhenIdle(registration.waiting);
-    registration.addEventListener("updatefound", function () {
-      var fresh = registration.installing;
-      if (!fresh) return;
-      fresh.addEventListener("statechange", function () {
-        if (fresh.state === "installed" && navigator.serviceWorker.controller) takeOverWhenIdle(fresh);
-      });
-    });
+    follow(registration.installing);
+    registration.addEventListener("updatefound", function () { follow(registration.installing); });
   }
 
   navigator.serviceWorker.addEventListener("controllerchange", function () {
