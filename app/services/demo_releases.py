@@ -6,7 +6,7 @@ written as the app would have written it."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,17 @@ PLAN = (
     ("expired", "repair", "owner"),
 )
 
+OPENS, CLOSES = 8, 20  # the hours between which a slip's goods may leave, on its day
+
+
+def leaving_day(local_now: datetime) -> date:
+    """The day the demo's open slips leave: today, or tomorrow once today's window is nearly
+    over, so that a demo loaded in the evening still has a queue, a draft and an approval
+    waiting rather than slips the periodic task expires at 20:00."""
+    today = local_now.date()
+    return today if local_now.hour < CLOSES - 2 else today + timedelta(days=1)
+
+
 # What the history says for a slip that reached each state, after "created" and "submitted".
 STEPS = {
     "draft": (), "awaiting_consent": (), "desk_review": (), "supervisor_review": ("slip.desk_approved",),
@@ -73,6 +84,7 @@ async def load(estate: Estate, cast: dict[str, UUID]) -> None:
     def at(day, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=zone)
 
+    leaving = leaving_day(now.astimezone(zone))
     later = Calendar().add_working_days(today, 5)
     for index, (state, reason, relation) in enumerate(PLAN):
         if relation == "tenant":
@@ -86,14 +98,14 @@ async def load(estate: Estate, cast: dict[str, UUID]) -> None:
             unit, requester, name = owner["unit"], owner["person"], owner["name"]
         if relation == "contractor":
             name = "Ma Gong (Bright Renovation 明亮装修)"
-        day = later if reason == "moving_out" and state != "approved" else today
+        day = later if reason == "moving_out" and state != "approved" else leaving
         if state in ("released",):
             day = today if index == 8 else today - timedelta(days=1)
         if state == "expired":
             day = today - timedelta(days=2)
-        starts, ends = at(day, 8), at(day, 20)
-        if state == "approved" and index == 6:
-            starts, ends = at(today, 0), at(today, 23, 59)
+        starts, ends = at(day, OPENS), at(day, CLOSES)
+        if state == "approved" and index == 6:  # valid at the gate now
+            starts, ends = at(today, 0), at(leaving, 23, 59)
         carrier = CARRIERS[index % len(CARRIERS)]
         chosen = rng.sample(ITEMS, 2 if index % 3 else 3)
         created = now - timedelta(hours=len(PLAN) - index)
