@@ -49,6 +49,22 @@ def window_on(facts: PassFacts, day: date, timezone: str) -> Window | None:
     return Window(max(facts.window.starts_at, bounds.starts_at), min(facts.window.ends_at, bounds.ends_at))
 
 
+def starts_between(facts: PassFacts, since: datetime, until: datetime, timezone: str) -> list[datetime]:
+    """When the guest may start to arrive, from ``since`` to ``until``: a one-off pass at its own
+    start (one that runs past midnight does not start again at midnight, as its part of the next
+    day does), a recurring pass at each day's opening."""
+    if facts.recurrence is None:
+        starts = [facts.window.starts_at] if facts.window is not None else []
+    else:
+        day, last = local_day(since, timezone), local_day(until, timezone)
+        starts = []
+        while day <= last:
+            if window := facts.recurrence.window_on(day):
+                starts.append(window.starts_at)
+            day += timedelta(days=1)
+    return [start for start in starts if since <= start <= until]
+
+
 @dataclass(frozen=True)
 class VisitTimes:
     entered_at: datetime

@@ -197,18 +197,15 @@ async def expected_visitors(estate: EstateRef, now: datetime) -> list[dict]:
     and who have not come in yet."""
     tz, until = estate.timezone, now + rules.EXPECTED_HOURS
     passes = await _PASSES.fetch(estate.id, False, until, now, LIMIT * 5)
-    days = sorted({lobby.local_day(now, tz), lobby.local_day(until, tz)})
     href = notify.path("lobby", estate=estate.slug)
     windows = []
     for row in passes:
         facts = facts_from_record(row, tz)
         if facts.max_entries is not None and facts.entries >= facts.max_entries:
             continue
-        for day in days:
-            window = lobby.window_on(facts, day, tz)
-            if window is not None:
-                windows.append({"id": row["id"], "guest_name": row["guest_name"], "unit_label": row["unit_label"],
-                                "party_size": row["party_size"], "starts_at": window.starts_at, "href": href})
+        for starts_at in lobby.starts_between(facts, now, until, tz):
+            windows.append({"id": row["id"], "guest_name": row["guest_name"], "unit_label": row["unit_label"],
+                            "party_size": row["party_size"], "starts_at": starts_at, "href": href})
     return rules.expected_items(windows, now)[:LIMIT]
 
 

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.lobby import Status, VisitTimes, current_visit, day_bounds, local_day, status, window_on
+from app.domain.lobby import (Status, VisitTimes, current_visit, day_bounds, local_day, starts_between, status,
+                               window_on)
 from app.domain.passes import PassFacts, Recurrence, Window, facts_from_record
 
 TZ = "Asia/Shanghai"
@@ -38,6 +39,23 @@ def test_a_visit_across_midnight_is_expected_on_both_days_each_with_its_part():
     second = window_on(facts, MONDAY + timedelta(days=1), TZ)
     assert first.starts_at == at(MONDAY, 20) and first.ends_at == day_bounds(MONDAY, TZ).ends_at
     assert second == Window(at(MONDAY + timedelta(days=1), 0), at(MONDAY + timedelta(days=1), 9))
+
+
+def test_a_guest_whose_visit_runs_past_midnight_is_expected_once_at_its_start():
+    facts = one_off(at(MONDAY, 22), at(MONDAY + timedelta(days=1), 1))
+    assert starts_between(facts, at(MONDAY, 21), at(MONDAY, 21) + timedelta(hours=4), TZ) == [at(MONDAY, 22)]
+    # Already under way at 23:00: nobody is expected to arrive at midnight.
+    assert starts_between(facts, at(MONDAY, 23), at(MONDAY, 23) + timedelta(hours=4), TZ) == []
+
+
+def test_a_recurring_guest_is_expected_at_each_days_opening_in_the_range():
+    rec = Recurrence(weekdays=frozenset(range(7)), daily_start=time(8), daily_end=time(18), first_day=MONDAY,
+                     last_day=MONDAY + timedelta(days=30), timezone=TZ)
+    facts = PassFacts(recurrence=rec, max_entries=None)
+    assert starts_between(facts, at(MONDAY, 6), at(MONDAY, 10), TZ) == [at(MONDAY, 8)]
+    assert starts_between(facts, at(MONDAY, 22), at(MONDAY + timedelta(days=1), 2), TZ) == []
+    assert starts_between(facts, at(MONDAY, 7), at(MONDAY + timedelta(days=1), 9), TZ) == [
+        at(MONDAY, 8), at(MONDAY + timedelta(days=1), 8)]
 
 
 def test_a_window_ending_at_midnight_exactly_touches_the_next_day_and_one_ending_a_moment_before_does_not():
