@@ -42,7 +42,8 @@ run: $(STAMP)
 	$(PY) -m app demo
 	$(PY) -m app serve
 
-# Debian packages the tests need: Chromium for the browser tests, a Chinese font so its
+# Debian packages the tests need: Chromium for the browser tests (its headless shell for pages,
+# the desktop build for notifications and a refused camera), a Chinese font so its
 # screenshots show Chinese, PostgreSQL's binaries for a throwaway cluster when no server
 # answers, a D-Bus daemon for the phone's notification shade in the push tests, pdftoppm to look
 # at printed slips as pictures, a Redis server for the live screens' Redis test. Installed
@@ -50,6 +51,7 @@ run: $(STAMP)
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -x /usr/lib/chromium/chromium-headless-shell ] || missing="$$missing chromium-headless-shell"; \
 	[ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || missing="$$missing fonts-wqy-microhei"; \
 	[ -x /usr/bin/dbus-daemon ] || missing="$$missing dbus-daemon"; \
 	[ -x /usr/bin/pdftoppm ] || missing="$$missing poppler-utils"; \

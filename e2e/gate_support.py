@@ -20,7 +20,7 @@ from typing import Iterator
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, NO_PASSKEY_AUTOFILL, TIMEOUT_MS, VIEWPORT, Authenticator, Phone
+from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_DESKTOP, NO_PASSKEY_AUTOFILL, TIMEOUT_MS, VIEWPORT, Authenticator, Phone
 from e2e.invitations_support import InvitationPage, InvitePage, PassPage
 from e2e.pages import EN, Screen, enrol, t
 
@@ -125,13 +125,15 @@ def qr_video(path: Path, png: bytes, frames: int = 30, blank: int = 0) -> Path:
 def camera_browser(shared: Browser, video: Path | None, *, allow: bool = True) -> Iterator[Browser]:
     """A Chromium of its own (launched by the session's Playwright, ``shared.browser_type``)
     whose camera films ``video`` (or, with no video, Chromium's test pattern).
-    ``allow=False`` leaves the permission to the (absent) person: it is refused."""
+    ``allow=False`` leaves the permission to the (absent) person: it is refused at the desktop
+    build's prompt."""
     args = list(CHROMIUM_ARGS) + ["--use-fake-device-for-media-stream"]
     if allow:
         args.append("--use-fake-ui-for-media-stream")
     if video is not None:
         args.append(f"--use-file-for-fake-video-capture={video}")
-    browser = shared.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args)
+    browser = shared.browser_type.launch(executable_path=CHROMIUM if allow else CHROMIUM_DESKTOP, headless=True,
+                                         args=args)
     try:
         yield browser
     finally:
