@@ -210,11 +210,11 @@ NO_ED25519 = """crypto.subtle.importKey = () => Promise.reject(new DOMException(
 def _phone(base: str, data: dict, throttle: float) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    from e2e.conftest import CHROMIUM_ARGS, CHROMIUM_DESKTOP
 
     results = {}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS))
+        browser = pw.chromium.launch(executable_path=CHROMIUM_DESKTOP, headless=True, args=list(CHROMIUM_ARGS))
         try:
             for variant in ("WebCrypto Ed25519", "@noble/ed25519"):
                 context = browser.new_context(base_url=base, viewport={"width": 390, "height": 844},

@@ -163,11 +163,11 @@ async def floor_admits(port: int, ids: list[str]) -> list[float]:
 def phone_replay(server: Served, data: dict, items: list[dict]) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    from e2e.conftest import CHROMIUM_ARGS, CHROMIUM_DESKTOP
 
     base = f"http://localhost:{server.port}"
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS))
+        browser = pw.chromium.launch(executable_path=CHROMIUM_DESKTOP, headless=True, args=list(CHROMIUM_ARGS))
         try:
             context = browser.new_context(base_url=base, viewport={"width": 390, "height": 844},
                                           service_workers="block")

@@ -229,12 +229,12 @@ class Bench:
         self.gate = f"/e/{data['slug']}/gate"
 
     def browser(self, video: Path | None):
-        from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+        from e2e.conftest import CHROMIUM_ARGS, CHROMIUM_DESKTOP
 
         args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream"]
         if video is not None:  # without one the camera is refused
             args += ["--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
-        return self.pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        return self.pw.chromium.launch(executable_path=CHROMIUM_DESKTOP, headless=True, args=args)
 
     def page(self, browser, variant: str, *, frames: bool = False):
         # No service worker: the bench's shim must see the worker's file, and every load is alike.

@@ -86,10 +86,10 @@ def _until(page, expression: str, timeout: float = 60) -> None:
 
 
 def _launch(pw, profile: Path, base: str, video: Path, data: dict | None, *, frames: bool):
-    from e2e.conftest import CHROMIUM
+    from e2e.conftest import CHROMIUM_DESKTOP
 
     context = pw.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, headless=True, args=_args(video), base_url=base,
+        str(profile), executable_path=CHROMIUM_DESKTOP, headless=True, args=_args(video), base_url=base,
         viewport={"width": 390, "height": 844}, service_workers="allow")
     if data is not None:
         context.add_cookies([{"name": "gp_session", "value": data["session"], "url": base},
@@ -151,9 +151,9 @@ def cold_start(pw, profile: Path, base: str, video: Path, data: dict, throttle: 
 
 
 def camera_floor(pw, base: str, video: Path, throttle: float) -> float:
-    from e2e.conftest import CHROMIUM
+    from e2e.conftest import CHROMIUM_DESKTOP
 
-    browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=_args(video))
+    browser = pw.chromium.launch(executable_path=CHROMIUM_DESKTOP, headless=True, args=_args(video))
     try:
         context = browser.new_context(base_url=base, viewport={"width": 390, "height": 844}, service_workers="block")
         context.route("**/bench-camera-floor", lambda route: route.fulfill(body=FLOOR_PAGE, content_type="text/html"))
