@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -242,9 +243,11 @@ async def test_a_gate_guard_cannot_open_the_review_page(at_gate, client):
 
 async def test_the_manifest_lists_today_and_tomorrow_with_revocations_and_keyed_watchlist(at_gate, client):
     now = utcnow()
+    zone = ZoneInfo(at_gate.estate.estate.timezone)
+    tomorrow_noon = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(12), tzinfo=zone)
     today, _ = await make_pass(at_gate.estate, name="Today Guest", phone="13912345678")
-    tomorrow, _ = await make_pass(at_gate.estate, name="Tomorrow Guest", starts=now + timedelta(hours=26),
-                                  ends=now + timedelta(hours=28))
+    tomorrow, _ = await make_pass(at_gate.estate, name="Tomorrow Guest", starts=tomorrow_noon,
+                                  ends=tomorrow_noon + timedelta(hours=2))
     later, _ = await make_pass(at_gate.estate, name="Next Week", starts=now + timedelta(days=6),
                                ends=now + timedelta(days=6, hours=2))
     old, _ = await make_pass(at_gate.estate, name="Last Week", starts=now - timedelta(days=7),
